@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Nothing is ever downloaded from a model hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+
+.PHONY: run test setup index lint unit browser-deps eval clean
+
+run: index
+	$(BIN)/python app.py
+
+test: setup browser-deps lint
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip check
+	@touch $@
+
+# Builds the index only when it is missing, stale or corrupt.
+index: setup
+	$(BIN)/assistant index
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+eval: index
+	$(BIN)/assistant eval
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+browser-deps:
+	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core )
+
+clean:
+	rm -rf $(VENV) index/manifest.json index/spans.json index/dense.faiss index/bm25 .pytest_cache .mypy_cache .ruff_cache

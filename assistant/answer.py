@@ -1,0 +1,199 @@
+"""Compose the cited answer: fixed texts around verbatim, verified quotes.
+
+Nothing here writes prose. An answer is the fixed preamble, optionally the fixed
+urgent-care notice or not-covered message, and up to ``max_snippets`` spans of
+the source, each checked against the document text at its offsets just before
+it is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .corpus import Span, dedupe_key
+from .index import Index
+from .retrieval import Retrieval
+from .safety import GROUP_LABELS, NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from .settings import Settings
+from .stance import CAUTION, SUPPORTIVE
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A verbatim quote: a span of the source, its score and which side of differing advice it is on."""
+
+    span: Span
+    score: float
+    group: str | None = None
+    context: Span | None = None
+
+    def to_dict(self, title: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "text": self.span.text,
+            "doc": self.span.doc,
+            "start": self.span.start,
+            "end": self.span.end,
+            "score": round(self.score, 4),
+            "group": self.group,
+            "group_label": GROUP_LABELS.get(self.group) if self.group else None,
+            "title": title,
+            "context": None,
+        }
+        if self.context is not None:
+            data["context"] = {"text": self.context.text, "start": self.context.start, "end": self.context.end}
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says to one question. Build dicts with ``to_dict`` at the edge only."""
+
+    question: str
+    covered: bool
+    snippets: tuple[Snippet, ...] = ()
+    urgent: bool = False
+    red_flags: tuple[str, ...] = ()
+    preamble: str = PREAMBLE
+    titles: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def message(self) -> str | None:
+        return None if self.covered else NOT_COVERED
+
+    @property
+    def notice(self) -> str | None:
+        return URGENT_NOTICE if self.urgent else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "preamble": self.preamble,
+            "covered": self.covered,
+            "message": self.message,
+            "urgent": self.urgent,
+            "notice": self.notice,
+            "red_flags": list(self.red_flags),
+            "snippets": [s.to_dict(self.titles.get(s.span.doc)) for s in self.snippets],
+        }
+
+
+def verified(snippets: list[Snippet], index: Index) -> list[Snippet]:
+    """Keep only snippets whose text (and context) is exactly the document text at their offsets.
+
+    This is the quote guarantee, enforced at run time: a quote that fails is
+    dropped and logged, never shown.
+    """
+    good = []
+    for snippet in snippets:
+        document = index.documents.get(snippet.span.doc)
+        ok = document is not None and snippet.span.matches(document.text)
+        if ok and snippet.context is not None:
+            ok = document is not None and snippet.context.matches(document.text)
+        if ok:
+            good.append(snippet)
+        else:
+            logger.error("Dropped a snippet that does not match its source: %r", snippet.span)
+    return good
+
+
+def _select(retrieval: Retrieval, index: Index, settings: Settings) -> list[tuple[int, float]]:
+    """Rows to quote: relevant, distinct, and both sides of differing advice."""
+    hits = retrieval.hits
+    if not hits:
+        return []
+    floor = hits[0].score * settings.relative_floor
+    relevant = [h for h in hits if h.score >= floor]
+    chosen: list[tuple[int, float]] = []
+    seen: set[str] = set()
+    for hit in relevant:
+        key = dedupe_key(index.spans[hit.row].span.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append((hit.row, hit.score))
+    top = chosen[: settings.max_snippets]
+    return _with_both_sides(top, chosen, lambda row: index.spans[row].stance, settings.max_snippets)
+
+
+def _with_both_sides(
+    top: list[tuple[int, float]],
+    pool: list[tuple[int, float]],
+    stance_of: Callable[[int], str | None],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """When the relevant passages hold both a caution and a recommendation, quote both.
+
+    If the best quotes show only one side while the other side is among the
+    relevant passages, its best passage replaces the weakest quote that is not
+    the only one of its side. Never one side silently.
+    """
+    present = {stance_of(row) for row, _ in top}
+    missing = [side for side in (CAUTION, SUPPORTIVE) if side not in present]
+    if len(missing) != 1:
+        return top
+    extra = next((item for item in pool if stance_of(item[0]) == missing[0]), None)
+    if extra is None:
+        return top
+    if len(top) >= limit:
+        counts = Counter(stance_of(row) for row, _ in top)
+        drop = next(
+            i for i in reversed(range(len(top))) if stance_of(top[i][0]) is None or counts[stance_of(top[i][0])] > 1
+        )
+        top = top[:drop] + top[drop + 1 :]
+    return sorted([*top, extra], key=lambda item: -item[1])
+
+
+def compose(
+    question: str,
+    retrieval: Retrieval,
+    index: Index,
+    settings: Settings,
+    red_flags: list[str],
+) -> Answer:
+    """Turn ranked candidates into the answer shown to people."""
+    titles = {path: doc.title for path, doc in index.documents.items()}
+    covered = is_covered(retrieval, settings)
+    snippets: list[Snippet] = []
+    if covered:
+        rows = _select(retrieval, index, settings)
+        stances = {index.spans[row].stance for row, _ in rows}
+        both_sides = CAUTION in stances and SUPPORTIVE in stances
+        for row, score in rows:
+            item = index.spans[row]
+            context = None
+            if item.context is not None:
+                start, end = item.context
+                context = Span(item.span.doc, start, end, index.documents[item.span.doc].text[start:end])
+            group = item.stance if both_sides else None
+            snippets.append(Snippet(item.span, score, group, context))
+        snippets = verified(snippets, index)
+        covered = bool(snippets)
+    return Answer(
+        question=question,
+        covered=covered,
+        snippets=tuple(snippets),
+        urgent=bool(red_flags),
+        red_flags=tuple(red_flags),
+        titles=titles,
+    )
+
+
+def is_covered(retrieval: Retrieval, settings: Settings) -> bool:
+    """Does the source speak to this question at all?
+
+    The best fused score, discounted by the share of the question's content
+    words that never occur in the (non-boilerplate) source.
+    """
+    if not retrieval.hits:
+        return False
+    best = retrieval.hits[0].score
+    return best - UNKNOWN_WORD_PENALTY * retrieval.unknown_fraction >= settings.cover_threshold
+
+
+UNKNOWN_WORD_PENALTY = 0.3

@@ -1,0 +1,78 @@
+"""The lexical side: BM25 (bm25s) over stemmed words, for the words people actually type."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?")
+
+
+# Words that shape a question but say nothing about its topic.
+_QUESTION_WORDS = frozenset(
+    "many much kind kinds type types sort get gets getting got tell say please thing things way ways "
+    "would could might may must also ok okay anything something someone really".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS) | _QUESTION_WORDS
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words of a text (stopwords dropped)."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    words = [w for w in _TOKEN.findall(folded) if w not in _stopwords() and len(w) > 1]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    return list(_stemmer().stemWords(words))
+
+
+class Lexicon:
+    """A BM25 index over the spans, addressed by row."""
+
+    def __init__(self, bm25: Any) -> None:
+        self._bm25 = bm25
+        self.vocabulary: frozenset[str] = frozenset(t for t in bm25.vocab_dict if t)
+
+    @property
+    def size(self) -> int:
+        return int(self._bm25.scores["num_docs"])
+
+    @classmethod
+    def build(cls, texts: list[str]) -> Lexicon:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(t) for t in texts], show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), allow_pickle=False, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexicon:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), load_corpus=False, allow_pickle=False))
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row for the (already tokenized) query."""
+        known = [t for t in tokens if t in self.vocabulary]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

