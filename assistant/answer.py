@@ -193,7 +193,4 @@ def is_covered(retrieval: Retrieval, settings: Settings) -> bool:
     if not retrieval.hits:
         return False
     best = retrieval.hits[0].score
-    return best - UNKNOWN_WORD_PENALTY * retrieval.unknown_fraction >= settings.cover_threshold
-
-
-UNKNOWN_WORD_PENALTY = 0.3
+    return best - settings.unknown_word_penalty * retrieval.unknown_fraction >= settings.cover_threshold

@@ -103,9 +103,7 @@ def split_sentences(document: Document, max_span_chars: int = 400) -> list[Span]
     return spans
 
 
-def chunk_document(
-    document: Document, *, max_span_chars: int = 400, min_standalone_chars: int = 30
-) -> list[Sentence]:
+def chunk_document(document: Document, *, max_span_chars: int = 400, min_standalone_chars: int = 30) -> list[Sentence]:
     """Sentences of a document with boilerplate, duplicates and short-span context marked."""
     text = document.text
     first_seen: dict[str, int] = {}

@@ -41,9 +41,7 @@ class Span:
 
     def matches(self, document_text: str) -> bool:
         """True when the span is exactly the document's text at its offsets."""
-        return 0 <= self.start <= self.end <= len(document_text) and (
-            document_text[self.start : self.end] == self.text
-        )
+        return 0 <= self.start <= self.end <= len(document_text) and (document_text[self.start : self.end] == self.text)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -75,9 +73,7 @@ def document_files(corpus_dir: Path) -> list[Path]:
             f"The corpus folder {corpus_dir} does not exist. Put the source texts (.txt or .md) there, "
             "or point ASSISTANT_CORPUS_DIR at the folder that holds them."
         )
-    files = sorted(
-        p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
-    )
+    files = sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
     files = [p for p in files if not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)]
     if not files:
         raise CorpusError(f"The corpus folder {corpus_dir} holds no .txt or .md file.")
@@ -157,9 +153,7 @@ _BYLINE = re.compile(
     rf"|^{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|^\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
     re.IGNORECASE,
 )
-_COMPANY = re.compile(
-    r"^[A-Z][\w&.,' -]{0,60}\b(?:Ltd|Limited|Inc|LLC|GmbH|Corp|Corporation|plc|Media|Group)\.?$"
-)
+_COMPANY = re.compile(r"^[A-Z][\w&.,' -]{0,60}\b(?:Ltd|Limited|Inc|LLC|GmbH|Corp|Corporation|plc|Media|Group)\.?$")
 _BIO = re.compile(
     r"^\(?(?:she|he|they|[A-Z][a-z]+)\s+(?:is|are|was|has|holds|also\s+holds)\b[^.]{0,120}?\b"
     r"(?:certified|writer|author|editor|journalist|degree|instructor|teacher|contributor|freelance)\b",

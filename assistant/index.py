@@ -20,6 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import chunking, corpus, stance
 from .chunking import Sentence, chunk_document
 from .corpus import Document, Span, load_corpus
@@ -34,6 +36,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SPANS = "spans.json"
 DENSE = "dense.faiss"
+CENTROID = "centroid.npy"
 BM25_DIR = "bm25"
 _LIBRARIES = ("sentence-transformers", "torch", "faiss-cpu", "bm25s", "PyStemmer", "langchain-text-splitters")
 
@@ -55,10 +58,35 @@ class Index:
     documents: dict[str, Document]
     dense: Any  # faiss.Index
     lexicon: Lexicon
+    centroid: np.ndarray
     manifest: dict[str, Any] = field(default_factory=dict)
+    # Per-row dot product with the centroid and norm after centring.
+    _row_centroid_dot: np.ndarray = field(init=False, repr=False)
+    _row_centred_norm: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        vectors = self.dense.reconstruct_n(0, self.dense.ntotal)
+        self._row_centroid_dot = vectors @ self.centroid
+        self._row_centred_norm = np.linalg.norm(vectors - self.centroid, axis=1)
 
     def __len__(self) -> int:
         return len(self.spans)
+
+    def centred_cosine(self, query: np.ndarray, rows: list[int], dots: dict[int, float]) -> dict[int, float]:
+        """Cosine between query and rows after both are moved by minus the centroid.
+
+        ``dots`` holds the plain dot products already computed for the rows, so
+        nothing is recomputed: (v-c)·(q-c) = v·q - v·c - q·c + c·c.
+        """
+        c = self.centroid
+        q_dot_c = float(query @ c)
+        c_dot_c = float(c @ c)
+        q_norm = float(np.linalg.norm(query - c)) or 1.0
+        out = {}
+        for r in rows:
+            num = dots[r] - float(self._row_centroid_dot[r]) - q_dot_c + c_dot_c
+            out[r] = num / ((float(self._row_centred_norm[r]) or 1.0) * q_norm)
+        return out
 
 
 def chunker_fingerprint(settings: Settings) -> dict[str, object]:
@@ -107,7 +135,15 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _write_json(path: Path, data: object) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
+
+    _atomic_write(path, write)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as handle:  # a handle, so numpy does not append ".npy" to the temp name
+        np.save(handle, array, allow_pickle=False)
 
 
 # --- Build -----------------------------------------------------------------
@@ -157,7 +193,10 @@ def build_index(
     dense.add(vectors)
     lexicon = Lexicon.build([s.span.text for s in spans])
 
-    index = Index(spans=spans, documents={d.path: d for d in documents}, dense=dense, lexicon=lexicon)
+    centroid = vectors.mean(axis=0).astype(np.float32)
+    index = Index(
+        spans=spans, documents={d.path: d for d in documents}, dense=dense, lexicon=lexicon, centroid=centroid
+    )
     index.manifest = save_index(index, sentences, settings, embedder)
     return index
 
@@ -188,6 +227,7 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
         records.append(record)
     _write_json(out / SPANS, records)
     _atomic_write(out / DENSE, lambda tmp: faiss.write_index(index.dense, str(tmp)))
+    _atomic_write(out / CENTROID, lambda tmp: _save_npy(tmp, index.centroid))
 
     bm25_dir = out / BM25_DIR
     bm25_dir.mkdir(exist_ok=True)
@@ -198,7 +238,7 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
         for new in sorted(Path(staging).iterdir()):
             os.replace(new, bm25_dir / new.name)
 
-    files = sorted([SPANS, DENSE, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
+    files = sorted([SPANS, DENSE, CENTROID, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
     manifest = {
         "format": FORMAT_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -239,9 +279,11 @@ def check_fresh(manifest: dict[str, Any], documents: list[Document], settings: S
     """Raise ``IndexNotReady("stale")`` when the corpus or settings no longer match the manifest."""
     where = settings.index_dir
     if manifest.get("format") != FORMAT_VERSION:
-        raise IndexNotReady("stale", f"it has format {manifest.get('format')}, this version reads {FORMAT_VERSION}", where)
+        found = manifest.get("format")
+        raise IndexNotReady("stale", f"it has format {found}, this version reads {FORMAT_VERSION}", where)
     if manifest.get("model") != settings.model:
-        raise IndexNotReady("stale", f"it was built with model {manifest.get('model')!r}, settings say {settings.model!r}", where)
+        built_with = manifest.get("model")
+        raise IndexNotReady("stale", f"it was built with model {built_with!r}, settings say {settings.model!r}", where)
     if manifest.get("chunker") != chunker_fingerprint(settings):
         raise IndexNotReady("stale", "the chunking settings or rules changed since it was built", where)
     built = manifest.get("documents") or {}
@@ -289,6 +331,7 @@ def load_index(settings: Settings) -> Index:
     try:
         records = json.loads((where / SPANS).read_text("utf-8"))
         dense = faiss.read_index(str(where / DENSE))
+        centroid = np.load(where / CENTROID, allow_pickle=False)
         lexicon = Lexicon.load(where / BM25_DIR)
     except Exception as exc:  # checksums passed, so this is a bug or a foreign file
         raise IndexNotReady("corrupt", f"its files cannot be read ({exc})", where) from exc
@@ -301,9 +344,11 @@ def load_index(settings: Settings) -> Index:
         if record["row"] != expected_row or document is None or not span.matches(document.text):
             raise IndexNotReady("corrupt", f"span {expected_row} does not match the corpus text", where)
         context = tuple(record["context"]) if record.get("context") else None
-        spans.append(IndexedSpan(span, record.get("stance"), context))  # type: ignore[arg-type]
+        spans.append(IndexedSpan(span, record.get("stance"), context))
     if dense.ntotal != len(spans) or lexicon.size != len(spans):
         raise IndexNotReady("corrupt", "the vector, BM25 and span counts disagree", where)
     if dense.d != manifest.get("dimension"):
         raise IndexNotReady("corrupt", "the vector dimension disagrees with the manifest", where)
-    return Index(spans=spans, documents=by_path, dense=dense, lexicon=lexicon, manifest=manifest)
+    if centroid.shape != (dense.d,):
+        raise IndexNotReady("corrupt", "the centroid does not fit the vectors", where)
+    return Index(spans=spans, documents=by_path, dense=dense, lexicon=lexicon, centroid=centroid, manifest=manifest)

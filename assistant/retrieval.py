@@ -1,9 +1,15 @@
 """Hybrid retrieval: dense (FAISS, cosine) and lexical (BM25), fused by a weighted sum.
 
-BM25 scores are put on a 0..1 scale by saturation (``s / (s + k)``) rather than by
-dividing by the best score, so a question whose words barely occur in the source
-does not get a perfect lexical score just for being the best of a bad lot. That
-keeps the fused score comparable across questions, which abstention relies on.
+- Dense: a mix of plain cosine and cosine after subtracting the corpus centroid.
+  In a one-topic source every sentence shares the topic ("back spasms"), which
+  makes generic sentences look close to every question; centring lets what is
+  distinctive in the question decide.
+- Lexical: BM25 put on a 0..1 scale by saturation (``s / (s + half)``) rather than
+  by dividing by the best score, so a question whose words barely occur in the
+  source does not get a perfect lexical score for being the best of a bad lot.
+  That keeps the fused score comparable across questions, which abstention uses.
+- Spans too short to stand alone (bare headings) lose a little, so a sentence
+  that says something wins over a heading that only names the topic.
 """
 
 from __future__ import annotations
@@ -15,9 +21,6 @@ import numpy as np
 from .index import Index
 from .lexical import tokenize
 from .settings import Settings
-
-# BM25 score at which the lexical side counts as half-way to a perfect match.
-BM25_HALF = 3.0
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def retrieve(index: Index, question: str, vector: np.ndarray, settings: Settings
     k = min(settings.candidates, n)
     terms = tokenize(question)
     lexical_raw = index.lexicon.scores(terms)
-    lexical = lexical_raw / (lexical_raw + BM25_HALF)
+    lexical = lexical_raw / (lexical_raw + settings.bm25_half)
 
     query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
     dense_scores, dense_rows = index.dense.search(query, k)
@@ -62,8 +65,15 @@ def retrieve(index: Index, question: str, vector: np.ndarray, settings: Settings
         vectors = index.dense.reconstruct_batch(np.asarray(missing, dtype=np.int64))
         dense.update(zip(missing, (float(s) for s in vectors @ query[0]), strict=True))
 
-    w = settings.dense_weight
-    hits = [Hit(r, w * dense[r] + (1 - w) * float(lexical[r]), dense[r], float(lexical[r])) for r in rows]
+    centred = index.centred_cosine(query[0], list(rows), dense)
+    w, beta = settings.dense_weight, settings.centering
+    hits = []
+    for r in rows:
+        semantic = (1 - beta) * dense[r] + beta * centred[r]
+        score = w * semantic + (1 - w) * float(lexical[r])
+        if index.spans[r].context is not None:  # too short to stand alone
+            score -= settings.short_span_penalty
+        hits.append(Hit(r, score, dense[r], float(lexical[r])))
     hits.sort(key=lambda h: (-h.score, h.row))
     unknown = tuple(t for t in terms if t not in index.lexicon.vocabulary)
     return Retrieval(tuple(hits), tuple(terms), unknown)

@@ -9,10 +9,10 @@ defaults below. Only the edges (CLI, server, ``Assistant.load``) build a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,12 +40,19 @@ class Settings(BaseSettings):
     # Retrieval and fusion (tuned on eval/questions.json).
     candidates: int = Field(40, ge=5)
     dense_weight: float = Field(0.7, ge=0.0, le=1.0)
+    # Share of the dense score computed after removing the corpus centroid (the
+    # topic every sentence shares), so what is distinctive in a question counts.
+    centering: float = Field(0.5, ge=0.0, le=1.0)
+    bm25_half: float = Field(3.0, gt=0.0)
+    short_span_penalty: float = Field(0.1, ge=0.0, le=1.0)
     max_snippets: int = Field(5, ge=1, le=20)
     relative_floor: float = Field(0.72, ge=0.0, le=1.0)
 
     # Abstention: the question counts as covered when the best passage clears
-    # ``cover_threshold`` on the fused scale.
-    cover_threshold: float = Field(0.42, ge=0.0, le=1.0)
+    # ``cover_threshold`` on the fused scale, after losing ``unknown_word_penalty``
+    # times the share of its content words that never occur in the source.
+    cover_threshold: float = Field(0.21, ge=-1.0, le=1.0)
+    unknown_word_penalty: float = Field(0.3, ge=0.0, le=1.0)
 
     # Input limits.
     max_question_chars: int = Field(1000, ge=10)

@@ -1,0 +1,177 @@
+"""Command line: ``assistant index | ask | eval | serve`` (also ``python -m assistant``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import AssistantError, QuestionError
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .core import Assistant
+
+logger = logging.getLogger("assistant")
+
+
+def _quiet_libraries() -> None:
+    # transformers draws a progress bar for every model load; people asking a
+    # question do not need to see it.
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _load_assistant(settings: Settings) -> Assistant:
+    from .core import Assistant
+
+    _quiet_libraries()
+    return Assistant.load(settings)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedding import SentenceTransformerEmbedder
+    from .index import build_index, index_status
+
+    status = index_status(settings)
+    if status == "ok" and not args.rebuild:
+        print(f"The index in {settings.index_dir} is up to date.")
+        return 0
+    why = "rebuilding on request" if status == "ok" else f"the index is {status}"
+    print(f"Building the index in {settings.index_dir} ({why}).", file=sys.stderr)
+    started = time.perf_counter()
+    _quiet_libraries()
+    index = build_index(settings, SentenceTransformerEmbedder(settings.model), show_progress=True)
+    counts = index.manifest["counts"]
+    print(
+        f"Indexed {counts['searchable']} sentences from {len(index.documents)} document(s) "
+        f"({counts['boilerplate']} boilerplate and {counts['duplicates']} repeated sentences left out) "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+def _print_answer(answer_dict: dict[str, object]) -> None:
+    print(f"Q: {answer_dict['question']}\n")
+    if answer_dict["urgent"]:
+        print(f"!! {answer_dict['notice']}\n")
+    print(f"{answer_dict['preamble']}\n")
+    if not answer_dict["covered"]:
+        print(f"-- {answer_dict['message']}\n")
+        return
+    snippets = answer_dict["snippets"]
+    assert isinstance(snippets, list)
+    for number, snippet in enumerate(snippets, 1):
+        label = f"  [{snippet['group_label']}]" if snippet.get("group_label") else ""
+        source = snippet.get("title") or snippet["doc"]
+        print(f'[{number}] "{snippet["text"]}"{label}')
+        print(f"    — {source} ({snippet['doc']}, characters {snippet['start']}–{snippet['end']})")
+    print()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _load_assistant(settings)
+    failed = 0
+    for question in args.questions:
+        try:
+            answer = assistant.ask(question).to_dict()
+        except QuestionError as exc:
+            failed += 1
+            if args.json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(f"error: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer, ensure_ascii=False))
+        else:
+            _print_answer(answer)
+    return 2 if failed else 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import evaluate, load_questions
+
+    questions = load_questions(Path(args.questions))
+    assistant = _load_assistant(settings)
+    report = evaluate(assistant, questions, latency_rounds=args.rounds)
+    print(json.dumps(report.to_dict()) if args.json else report.format())
+    failures = report.failures()
+    if failures and not args.json:
+        print("\nBelow the bar: " + "; ".join(failures))
+    return 1 if failures and args.check else 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    serve(settings.model_copy(update=overrides))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .evaluation import DEFAULT_QUESTIONS
+
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Answers questions about a source text with verbatim, cited quotes only."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build the index when it is missing, stale or corrupt")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even when the index is up to date")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer questions with quotes from the source")
+    p.add_argument("questions", nargs="+", metavar="QUESTION")
+    p.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure retrieval, abstention, safety and speed on a question set")
+    p.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (default: %(default)s)")
+    p.add_argument("--rounds", type=int, default=3, help="timing rounds over the question set (default: 3)")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--check", action="store_true", help="exit 1 when a figure is below the bar")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the chat page, widget and HTTP API")
+    p.add_argument("--host", default=None, help="address to bind (default: HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: PORT or 7860)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings()
+        return int(args.func(args, settings))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # settings validation and the like: say what, not a traceback
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            print(f"error: invalid setting: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
