@@ -9,7 +9,6 @@ it is returned.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from .index import Index
 from .retrieval import Retrieval
 from .safety import GROUP_LABELS, NOT_COVERED, PREAMBLE, URGENT_NOTICE
 from .settings import Settings
-from .stance import CAUTION, SUPPORTIVE
+from .stance import CAUTION, SUPPORTIVE, asks_for_advice
 
 logger = logging.getLogger(__name__)
 
@@ -107,46 +106,55 @@ def _select(retrieval: Retrieval, index: Index, settings: Settings) -> list[tupl
     hits = retrieval.hits
     if not hits:
         return []
-    floor = hits[0].score * settings.relative_floor
-    relevant = [h for h in hits if h.score >= floor]
+    best = hits[0].score
     chosen: list[tuple[int, float]] = []
+    other_side: list[tuple[int, float]] = []
     seen: set[str] = set()
-    for hit in relevant:
+    for hit in hits:
         key = dedupe_key(index.spans[hit.row].span.text)
         if key in seen:
             continue
         seen.add(key)
-        chosen.append((hit.row, hit.score))
+        if hit.score >= best * settings.relative_floor:
+            chosen.append((hit.row, hit.score))
+        # Advice on the other side may rank lower and still answer the question,
+        # as long as it shares the question's words.
+        elif hit.score >= best * settings.both_sides_floor and hit.lexical > 0:
+            other_side.append((hit.row, hit.score))
     top = chosen[: settings.max_snippets]
-    return _with_both_sides(top, chosen, lambda row: index.spans[row].stance, settings.max_snippets)
+    if not asks_for_advice(retrieval.question):
+        return top
+    return _with_both_sides(top, chosen, other_side, lambda row: index.spans[row].stance, settings.max_snippets)
 
 
 def _with_both_sides(
     top: list[tuple[int, float]],
-    pool: list[tuple[int, float]],
+    relevant: list[tuple[int, float]],
+    further: list[tuple[int, float]],
     stance_of: Callable[[int], str | None],
     limit: int,
+    per_side: int = 2,
 ) -> list[tuple[int, float]]:
-    """When the relevant passages hold both a caution and a recommendation, quote both.
+    """When the passages hold both cautions and recommendations, quote both sides.
 
-    If the best quotes show only one side while the other side is among the
-    relevant passages, its best passage replaces the weakest quote that is not
-    the only one of its side. Never one side silently.
+    Each side gets up to ``per_side`` of its ``relevant`` passages; a side with
+    none there gets its single best passage from ``further`` (ranked lower, but
+    still on the question's words). The remaining slots keep the best quotes of
+    ``top``. Never one side silently.
     """
-    present = {stance_of(row) for row, _ in top}
-    missing = [side for side in (CAUTION, SUPPORTIVE) if side not in present]
-    if len(missing) != 1:
-        return top
-    extra = next((item for item in pool if stance_of(item[0]) == missing[0]), None)
-    if extra is None:
-        return top
-    if len(top) >= limit:
-        counts = Counter(stance_of(row) for row, _ in top)
-        drop = next(
-            i for i in reversed(range(len(top))) if stance_of(top[i][0]) is None or counts[stance_of(top[i][0])] > 1
-        )
-        top = top[:drop] + top[drop + 1 :]
-    return sorted([*top, extra], key=lambda item: -item[1])
+    picked: list[tuple[int, float]] = []
+    for side in (CAUTION, SUPPORTIVE):
+        mine = [item for item in relevant if stance_of(item[0]) == side][:per_side]
+        mine = mine or [item for item in further if stance_of(item[0]) == side][:1]
+        if not mine:
+            return top
+        picked += mine
+    for item in top:
+        if len(picked) >= limit:
+            break
+        if item not in picked:
+            picked.append(item)
+    return sorted(picked[:limit], key=lambda item: -item[1])
 
 
 def compose(
@@ -163,7 +171,7 @@ def compose(
     if covered:
         rows = _select(retrieval, index, settings)
         stances = {index.spans[row].stance for row, _ in rows}
-        both_sides = CAUTION in stances and SUPPORTIVE in stances
+        both_sides = CAUTION in stances and SUPPORTIVE in stances and asks_for_advice(question)
         for row, score in rows:
             item = index.spans[row]
             context = None

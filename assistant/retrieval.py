@@ -37,6 +37,7 @@ class Hit:
 class Retrieval:
     """The ranked candidates for a question, and how well the source knows its words."""
 
+    question: str
     hits: tuple[Hit, ...]
     terms: tuple[str, ...]
     unknown_terms: tuple[str, ...]
@@ -76,4 +77,4 @@ def retrieve(index: Index, question: str, vector: np.ndarray, settings: Settings
         hits.append(Hit(r, score, dense[r], float(lexical[r])))
     hits.sort(key=lambda h: (-h.score, h.row))
     unknown = tuple(t for t in terms if t not in index.lexicon.vocabulary)
-    return Retrieval(tuple(hits), tuple(terms), unknown)
+    return Retrieval(question, tuple(hits), tuple(terms), unknown)

@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     bm25_half: float = Field(3.0, gt=0.0)
     short_span_penalty: float = Field(0.1, ge=0.0, le=1.0)
     max_snippets: int = Field(5, ge=1, le=20)
+    # Quotes must score at least this share of the best one; the other side of
+    # differing advice needs ``both_sides_floor`` and a word of the question.
     relative_floor: float = Field(0.72, ge=0.0, le=1.0)
+    both_sides_floor: float = Field(0.35, ge=0.0, le=1.0)
 
     # Abstention: the question counts as covered when the best passage clears
     # ``cover_threshold`` on the fused scale, after losing ``unknown_word_penalty``

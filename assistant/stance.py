@@ -33,3 +33,19 @@ def stance(text: str) -> str | None:
     if _SUPPORTIVE.search(text):
         return SUPPORTIVE
     return None
+
+
+# Questions that ask whether to do something: where advice can differ.
+_ADVICE_QUESTION = re.compile(
+    r"\b(?:should|shouldn[’']t|can|could|may|must)\s+(?:i|we|you|one|people|they)\b"
+    r"|\b(?:is|are)\s+(?:it|they)\s+(?:ok|okay|safe|wise|good|bad|smart|alright|all\s+right)\b"
+    r"|\b(?:is|are)\s+\w+(?:\s+\w+)?\s+(?:good|bad|safe|ok|okay|helpful|harmful|recommended)\b"
+    r"|\b(?:does|do|will|would|can)\s+\w+(?:\s+\w+)?\s+(?:help|hurt|harm|work|make\s+it\s+worse)\b"
+    r"|\b(?:ok|okay|safe|wise)\s+to\b|\bbetter\s+to\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_advice(question: str) -> bool:
+    """True for questions like "Should I stretch ...?" or "Is walking good for ...?"."""
+    return bool(_ADVICE_QUESTION.search(question))

@@ -1,0 +1,73 @@
+"""Shared fixtures: a tiny corpus, a deterministic fake embedder, and the real model once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.core import Assistant
+from assistant.index import build_index
+from assistant.settings import REPO_ROOT, Settings
+
+DATA = Path(__file__).parent / "data"
+FIXTURE_CORPUS = DATA / "corpus"
+REPO_CORPUS = REPO_ROOT / "corpus"
+DEV_QUESTIONS = REPO_ROOT / "eval" / "questions.json"
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors: texts sharing words are close. No model, no network."""
+
+    name = "fake-embedder"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                stem = word[:5]  # crude stemming: "stretching" ~ "stretch"
+                bucket = int(hashlib.md5(stem.encode()).hexdigest(), 16) % self.dimension
+                out[row, bucket] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else 1.0 / np.sqrt(self.dimension)
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def mini_settings(tmp_path: Path) -> Settings:
+    """Settings over a private copy of the fixture corpus, with the index in a temp folder."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEmbedder.name)
+
+
+@pytest.fixture
+def mini_assistant(mini_settings: Settings, fake_embedder: FakeEmbedder) -> Assistant:
+    build_index(mini_settings, fake_embedder)
+    return Assistant.load(mini_settings, embedder=fake_embedder)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The real bundled model over the real corpus, index built once into a temp folder."""
+    from assistant.embedding import SentenceTransformerEmbedder
+
+    settings = Settings(corpus_dir=REPO_CORPUS, index_dir=tmp_path_factory.mktemp("index"))
+    embedder = SentenceTransformerEmbedder(settings.model)
+    build_index(settings, embedder)
+    yield Assistant.load(settings, embedder=embedder)
