@@ -21,8 +21,11 @@ logger = logging.getLogger("assistant")
 
 
 def _quiet_libraries() -> None:
-    # transformers draws a progress bar for every model load; people asking a
-    # question do not need to see it.
+    # bm25s sets its own logger to DEBUG; transformers draws a progress bar for
+    # every model load. People asking a question need neither.
+    import bm25s  # sets its level on import, so set ours after
+
+    logging.getLogger(bm25s.__name__).setLevel(logging.WARNING)
     try:
         from transformers.utils import logging as hf_logging
 
