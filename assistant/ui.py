@@ -1,0 +1,224 @@
+"""The chat page: Gradio Blocks mounted on the server's FastAPI app at ``/``.
+
+Answers are rendered here to HTML (escaped quotes, numbered citations, the
+fixed texts of :mod:`assistant.safety` styled apart from quotes). Gradio is
+imported inside functions only, so importing this module, or the package, never
+loads the web stack.
+
+Citations are ``<a class="citation" href="#source?doc=…&start=…&end=…">``:
+Gradio's chat sanitizer drops ``data-`` attributes but keeps ``class`` and
+``href``, so the passage to show travels in the link itself. ``chat.js``
+intercepts the click and fills ``#source-viewer`` from ``/api/source``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from .answer import Answer, Snippet
+from .errors import AssistantError
+from .safety import GROUP_LABELS
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import gradio as gr
+    from fastapi import FastAPI
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+TITLE = "Ask the source"
+
+# Shown on every page, all the time. It describes the tool, not anyone's health.
+DISCLAIMER = (
+    "This assistant only repeats quotes from one source text and cannot judge your situation. "
+    "It is not medical advice. If you are worried about your back, see a doctor or physiotherapist."
+)
+
+EXAMPLE_QUESTIONS = (
+    "Should I stretch during a back spasm?",
+    "What stretches help a back spasm?",
+    "How long should I hold a stretch?",
+    "What causes back spasms?",
+)
+
+EMPTY_STATE = (
+    "Ask a question about the source text. Every answer is made of word-for-word quotes; "
+    "select a citation such as [1] to read it in context."
+)
+
+VIEWER_EMPTY = "Select a citation such as [1] to read the quoted passage in its context here."
+
+ChatHistory = list[dict[str, Any]]
+
+
+# --- Rendering (no Gradio needed) ------------------------------------------
+
+
+def citation_href(snippet: Snippet) -> str:
+    """The link a citation carries: which document and which characters to show."""
+    span = snippet.span
+    return "#source?" + urlencode({"doc": span.doc, "start": span.start, "end": span.end})
+
+
+def sections(snippets: Iterable[Snippet]) -> list[tuple[str | None, list[Snippet]]]:
+    """Quotes in display order: those on no side first, then each side of differing advice.
+
+    The sides follow the order of ``GROUP_LABELS`` (caution before
+    recommendation); within a section, quotes keep their rank. ``embed.js``
+    follows the same rule, so citation numbers match across pages.
+    """
+    snippets = list(snippets)
+    order = [None, *GROUP_LABELS, *sorted({s.group for s in snippets if s.group and s.group not in GROUP_LABELS})]
+    grouped = [(group, [s for s in snippets if s.group == group]) for group in order]
+    return [(group, items) for group, items in grouped if items]
+
+
+def render_question(question: str) -> str:
+    """The person's question as the chat shows it: text, never markup."""
+    return f'<p class="qa-question">{html.escape(question)}</p>'
+
+
+def render_answer(answer: Answer) -> str:
+    """One answer as HTML: urgent notice first, then the preamble, then the cited quotes or the not-covered message."""
+    esc = html.escape
+    parts = ['<div class="qa-answer">']
+    if answer.notice:
+        parts.append(f'<div class="qa-notice qa-urgent" role="alert"><p>{esc(answer.notice)}</p></div>')
+    parts.append(f'<p class="qa-preamble">{esc(answer.preamble)}</p>')
+    if answer.message:
+        parts.append(f'<div class="qa-notice qa-not-covered" role="status"><p>{esc(answer.message)}</p></div>')
+    number = 0
+    for group, items in sections(answer.snippets):
+        if group is not None:
+            label = GROUP_LABELS.get(group, group)
+            parts.append(
+                f'<section class="qa-group qa-group-{esc(group)}"><h4 class="qa-group-label">{esc(label)}</h4>'
+            )
+        for snippet in items:
+            number += 1
+            title = answer.titles.get(snippet.span.doc) or snippet.span.doc
+            parts.append(
+                '<blockquote class="qa-quote">'
+                f'<p class="qa-quote-text">{esc(snippet.span.text)}</p>'
+                f'<footer><a class="citation" href="{esc(citation_href(snippet))}" '
+                f'title="Show this passage in the source">[{number}] {esc(title)}</a></footer>'
+                "</blockquote>"
+            )
+        if group is not None:
+            parts.append("</section>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _header_html() -> str:
+    return (
+        '<header class="qa-header">'
+        f"<h1>{html.escape(TITLE)}</h1>"
+        f'<p class="qa-disclaimer" role="note">{html.escape(DISCLAIMER)}</p>'
+        "</header>"
+    )
+
+
+def _viewer_html() -> str:
+    return (
+        '<section class="sv" aria-labelledby="sv-heading">'
+        '<h2 id="sv-heading" class="sv-heading" tabindex="-1">Source</h2>'
+        f'<div class="sv-body" aria-live="polite"><p class="sv-empty">{html.escape(VIEWER_EMPTY)}</p>'
+        '<p class="sv-actions"><button type="button" class="sv-whole">Read the whole source</button></p></div>'
+        "</section>"
+    )
+
+
+# --- Gradio ----------------------------------------------------------------
+
+
+def build_blocks(ask: Callable[[str], Answer], settings: Settings) -> gr.Blocks:
+    """The chat page. ``ask`` answers one question or raises an AssistantError with a message for people."""
+    import gradio as gr
+
+    def respond(question: str, history: ChatHistory | None) -> tuple[ChatHistory, str]:
+        try:
+            answer = ask(question)
+        except AssistantError as exc:
+            # Shown as a notice in the page; gradio_client raises it as an AppError.
+            raise gr.Error(str(exc), print_exception=False) from exc
+        turn = [
+            {"role": "user", "content": render_question(answer.question)},
+            {"role": "assistant", "content": render_answer(answer)},
+        ]
+        return [*(history or []), *turn], ""
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
+        gr.HTML(_header_html(), elem_id="qa-header", js_on_load=None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Answers",
+                    show_label=False,
+                    height=560,
+                    # chat.js scrolls each new answer to its top instead: the urgent
+                    # notice comes first and must not scroll out of sight.
+                    autoscroll=False,
+                    # Answers are HTML built here from escaped text; markdown would
+                    # reinterpret quoted characters such as * and _.
+                    render_markdown=False,
+                    sanitize_html=True,
+                    placeholder=html.escape(EMPTY_STATE),
+                    feedback_options=None,
+                    buttons=["copy"],
+                    layout="bubble",
+                )
+                question = gr.Textbox(
+                    elem_id="chat-input",
+                    label="Your question",
+                    placeholder="Type a question about the source text",
+                    max_length=settings.max_question_chars,
+                    submit_btn="Ask",
+                    lines=1,
+                    max_lines=4,
+                )
+                with gr.Row(elem_id="examples", elem_classes="qa-examples"):
+                    for text in EXAMPLE_QUESTIONS:
+                        button = gr.Button(text, size="sm", variant="secondary", min_width=0)
+                        button.click(partial(respond, text), [chatbot], [chatbot, question], api_visibility="private")
+            with gr.Column(scale=2, min_width=300):
+                gr.HTML(_viewer_html(), elem_id="source-viewer", js_on_load=None)
+        question.submit(
+            respond,
+            [question, chatbot],
+            [chatbot, question],
+            api_name="ask",
+            api_description="Ask a question. Returns the conversation with the quoted, cited answer appended (HTML).",
+            show_progress="minimal",
+        )
+    return blocks
+
+
+def mount_ui(app: FastAPI, ask: Callable[[str], Answer], settings: Settings, static_path: str) -> FastAPI:
+    """Mount the chat page at ``/`` of ``app``; call after every other route is added (``/`` catches the rest)."""
+    import gradio as gr
+
+    static = static_path.strip("/")
+    head = f'<script src="{static}/source-viewer.js" defer></script>\n<script src="{static}/chat.js" defer></script>'
+    return gr.mount_gradio_app(
+        app,
+        build_blocks(ask, settings),
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        footer_links=["api"],
+        # Health questions are private: do not keep a history of them in the browser.
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+        theme=gr.themes.Soft(),
+        css_paths=[STATIC_DIR / "chat.css"],
+        head=head,
+    )

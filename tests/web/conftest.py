@@ -1,0 +1,143 @@
+"""Fixtures for the web tests: assistants over the real corpus, live servers on loopback, a browser.
+
+Indexes are built into temporary folders, so these tests never depend on the
+state of the repository's ``index/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.core import Assistant
+from assistant.embedding import Embedder
+from assistant.index import build_index
+from assistant.server import ServerThread, build_app
+from assistant.settings import REPO_ROOT, Settings
+
+CORPUS = REPO_ROOT / "corpus"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors (no model): texts that share words are close."""
+
+    name = "web-test-hash-embedder"
+    dimension = 96
+
+    def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[row, int(hashlib.sha1(word[:6].encode()).hexdigest(), 16) % self.dimension] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            out[row] = out[row] / norm if norm else 1.0 / np.sqrt(self.dimension)
+        return out
+
+
+def _assistant(index_dir: Path, embedder: Embedder) -> Assistant:
+    settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name)
+    return Assistant(settings, embedder, build_index(settings, embedder))
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The real corpus with a hash embedder: fast, for API tests that need any answer."""
+    return _assistant(tmp_path_factory.mktemp("web-fake-index"), HashEmbedder())
+
+
+@pytest.fixture(scope="session")
+def model_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The real bundled model over the real corpus, loaded once per session."""
+    from assistant.embedding import SentenceTransformerEmbedder
+
+    return _assistant(tmp_path_factory.mktemp("web-model-index"), SentenceTransformerEmbedder())
+
+
+@pytest.fixture(scope="session")
+def live_server(model_assistant: Assistant) -> Iterator[str]:
+    """The full app (chat page, API, widget) on 127.0.0.1 and a free port; yields its base URL."""
+    server = ServerThread(build_app(model_assistant))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+class PageServer:
+    """Serves one HTML page (``html``, settable) on loopback: a stand-in for a site that embeds the widget."""
+
+    def __init__(self, html: str, host: str = "127.0.0.1") -> None:
+        self.html = html
+        page = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = page.html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def page_server() -> Iterator[Callable[[str], PageServer]]:
+    servers: list[PageServer] = []
+
+    def start(html: str) -> PageServer:
+        servers.append(PageServer(html))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (Playwright's own browser download is never used)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def host_page(widget_src: str, **data: str) -> str:
+    """A minimal host site with the widget tag and some hostile CSS that must not reach the widget."""
+    attributes = " ".join(f'data-{key}="{value}"' for key, value in data.items())
+    return (
+        "<!doctype html><html><head><title>Host site</title>"
+        "<style>button { background: red !important; } * { color: green; }</style></head>"
+        "<body><h1>A site that embeds the assistant</h1><p>Some of its own content.</p>"
+        f'<script src="{widget_src}" async {attributes}></script></body></html>'
+    )
