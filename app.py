@@ -1,0 +1,47 @@
+"""Start the assistant's web server: ``python app.py`` (the same server as ``assistant serve``).
+
+This is also the entry point Hugging Face Spaces and ``gradio app.py`` run: both
+execute this file as ``__main__``. Spaces announces its address in
+``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``; they are used when ``HOST``/``PORT``
+(or ``ASSISTANT_HOST``/``ASSISTANT_PORT``) are not set.
+
+Trade-off: there is no module-level ``demo``. Gradio's hot-reload mode swaps a
+module-level Blocks inside a server that ``demo.launch()`` started, but the chat
+page here is mounted on our own FastAPI app (JSON API, widget, security
+headers), so reload mode could not apply. Building ``demo`` at import would
+also load the model at import. ``gradio app.py`` therefore starts the same
+server as ``python app.py``, without hot reload, and importing this module
+loads nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from assistant.settings import Settings
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    overrides: dict[str, object] = {}
+    if not {"HOST", "ASSISTANT_HOST"} & os.environ.keys() and os.environ.get("GRADIO_SERVER_NAME"):
+        overrides["host"] = os.environ["GRADIO_SERVER_NAME"]
+    if not {"PORT", "ASSISTANT_PORT"} & os.environ.keys() and os.environ.get("GRADIO_SERVER_PORT"):
+        overrides["port"] = int(os.environ["GRADIO_SERVER_PORT"])
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def main() -> None:
+    from assistant.errors import AssistantError
+    from assistant.server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        serve(_settings())
+    except AssistantError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+
+
+if __name__ == "__main__":
+    main()
