@@ -165,12 +165,14 @@ class Readiness:
         self.assistant = assistant
         self.error: BaseException | None = None
         self.on_failure: Callable[[BaseException], None] | None = None
+        self.loading: threading.Thread | None = None
         self._done = threading.Event()
         if assistant is not None:
             self._done.set()
 
     def load_in_background(self, loader: Callable[[], Assistant]) -> threading.Thread:
         thread = threading.Thread(target=self._load, args=(loader,), name="assistant-loader", daemon=True)
+        self.loading = thread
         thread.start()
         return thread
 
@@ -280,7 +282,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if loader is not None and readiness.assistant is None and readiness.error is None:
+        # Once per app, even if the app is started again (as TestClient does per "with").
+        if loader is not None and readiness.loading is None:
             readiness.load_in_background(loader)
         yield
 

@@ -70,6 +70,21 @@ def test_healthz_reports_a_failed_load(fake_assistant: Assistant) -> None:
         assert isinstance(readiness_of(app).error, IndexNotReady)
 
 
+def test_the_loader_runs_once_per_app(fake_assistant: Assistant) -> None:
+    calls: list[int] = []
+
+    def loader() -> Assistant:
+        calls.append(1)
+        return fake_assistant
+
+    app = build_app(loader=loader, settings=fake_assistant.settings, ui=False)
+    for _ in range(2):  # each "with" runs the app's start-up again
+        with TestClient(app) as client:
+            assert readiness_of(app).wait(10)
+            assert client.get("/healthz").status_code == 200
+    assert calls == [1]
+
+
 def test_build_app_wants_exactly_one_source_of_assistant(fake_assistant: Assistant) -> None:
     with pytest.raises(ValueError):
         build_app()
