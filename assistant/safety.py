@@ -25,6 +25,12 @@ URGENT_NOTICE = (
     "number if it is severe or getting worse. Do not rely on the quotes below."
 )
 
+# Shown on every page, all the time. It describes the tool, not anyone's health.
+DISCLAIMER = (
+    "This assistant only repeats quotes from one source text and cannot judge your situation. "
+    "It is not medical advice. If you are worried about your back, see a doctor or physiotherapist."
+)
+
 # Labels for the two sides when the source gives differing advice.
 GROUP_LABELS = {
     "caution": "The source advises caution",

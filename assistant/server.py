@@ -37,9 +37,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .errors import AssistantError, QuestionError
 from .headers import SecurityHeadersMiddleware, frame_ancestors, origin_regex
-from .safety import GROUP_LABELS
+from .safety import DISCLAIMER, GROUP_LABELS
 from .settings import Settings
-from .ui import DISCLAIMER, EMPTY_STATE
+from .ui import EMPTY_STATE
 
 if TYPE_CHECKING:
     from .answer import Answer

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from .answer import Answer, Snippet
 from .errors import AssistantError
-from .safety import GROUP_LABELS
+from .safety import DISCLAIMER, GROUP_LABELS
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -32,12 +32,6 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 TITLE = "Ask the source"
-
-# Shown on every page, all the time. It describes the tool, not anyone's health.
-DISCLAIMER = (
-    "This assistant only repeats quotes from one source text and cannot judge your situation. "
-    "It is not medical advice. If you are worried about your back, see a doctor or physiotherapist."
-)
 
 EXAMPLE_QUESTIONS = (
     "Should I stretch during a back spasm?",

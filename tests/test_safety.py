@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from assistant.safety import NOT_COVERED, PREAMBLE, URGENT_NOTICE, red_flags
+from assistant.safety import DISCLAIMER, NOT_COVERED, PREAMBLE, URGENT_NOTICE, red_flags
 from assistant.stance import CAUTION, SUPPORTIVE, stance
 
 from .conftest import DEV_QUESTIONS
@@ -51,8 +51,8 @@ def test_no_dev_set_question_outside_the_red_flag_list_is_flagged() -> None:
 
 
 def test_fixed_texts_are_distinct_and_not_empty() -> None:
-    assert len({PREAMBLE, NOT_COVERED, URGENT_NOTICE}) == 3
-    assert all(len(t) > 40 for t in (PREAMBLE, NOT_COVERED, URGENT_NOTICE))
+    assert len({PREAMBLE, NOT_COVERED, URGENT_NOTICE, DISCLAIMER}) == 4
+    assert all(len(t) > 40 for t in (PREAMBLE, NOT_COVERED, URGENT_NOTICE, DISCLAIMER))
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from assistant.core import Assistant
 from assistant.errors import IndexNotReady, QuestionError
+from assistant.safety import DISCLAIMER
 from assistant.server import build_app, readiness_of
 from assistant.settings import Settings
-from assistant.ui import DISCLAIMER
 
 DOC = "back-spasms-stretches-and-exercises.txt"
 QUESTION = "Can stretching make back spasms worse?"
