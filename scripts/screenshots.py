@@ -1,6 +1,6 @@
 """Take the README screenshots of the chat page and the widget (docs/*.png).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshots.py [--out docs]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m scripts.screenshots [--out docs]
 
 Builds the index into a temporary folder (the repository's ``index/`` is left
 alone), serves the app and a stand-in host site on loopback, and drives
@@ -10,10 +10,8 @@ Debian's Chromium through Playwright.
 from __future__ import annotations
 
 import argparse
-import http.server
 import logging
 import tempfile
-import threading
 from pathlib import Path
 
 from assistant.core import Assistant
@@ -21,26 +19,18 @@ from assistant.embedding import SentenceTransformerEmbedder
 from assistant.index import build_index
 from assistant.server import ServerThread, build_app
 from assistant.settings import REPO_ROOT, Settings
+from tests.web.support import CHROMIUM, CHROMIUM_ARGS, PageServer
 
 logger = logging.getLogger("screenshots")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Differing advice in the source, so the screenshot shows both labelled sides.
 QUESTION = "Should I stretch during a back spasm?"
 WAIT = 20_000
 
 
-def host_site(widget_src: str) -> http.server.ThreadingHTTPServer:
-    body = (
+def clinic_page(widget_src: str) -> str:
+    """A stand-in for any site that embeds the assistant with one script tag."""
+    return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Physio clinic</title>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<style>body{font:17px/1.6 Georgia,serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#333}"
@@ -50,22 +40,7 @@ def host_site(widget_src: str) -> http.server.ThreadingHTTPServer:
         f"<script src='{widget_src}' async data-title='Back spasm quotes' data-accent='#0f766e' "
         "data-greeting='Hello! Ask a question; I answer with quotes from the source text.'></script>"
         "</body></html>"
-    ).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    )
 
 
 def take(out: Path, app_url: str, site_url: str) -> None:
@@ -73,7 +48,7 @@ def take(out: Path, app_url: str, site_url: str) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.set_default_timeout(WAIT)
@@ -124,12 +99,12 @@ def main() -> None:
         assistant = Assistant(settings, embedder, build_index(settings, embedder))
         server = ServerThread(build_app(assistant))
         app_url = server.start()
-        site = host_site(app_url + "/widget.js")
+        site = PageServer(clinic_page(app_url + "/widget.js"))
         try:
             # "localhost" is another origin than the app's 127.0.0.1, and allowed by default.
-            take(args.out, app_url, f"http://localhost:{site.server_address[1]}/")
+            take(args.out, app_url, f"http://localhost:{site.port}/")
         finally:
-            site.shutdown()
+            site.stop()
             server.stop()
 
 

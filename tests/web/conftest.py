@@ -7,9 +7,7 @@ state of the repository's ``index/``.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,17 +20,9 @@ from assistant.index import build_index
 from assistant.server import ServerThread, build_app
 from assistant.settings import REPO_ROOT, Settings
 
+from .support import CHROMIUM, CHROMIUM_ARGS, PageServer
+
 CORPUS = REPO_ROOT / "corpus"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class HashEmbedder:
@@ -63,49 +53,12 @@ def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 
 @pytest.fixture(scope="session")
-def model_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    """The real bundled model over the real corpus, loaded once per session."""
-    from assistant.embedding import SentenceTransformerEmbedder
-
-    return _assistant(tmp_path_factory.mktemp("web-model-index"), SentenceTransformerEmbedder())
-
-
-@pytest.fixture(scope="session")
-def live_server(model_assistant: Assistant) -> Iterator[str]:
+def live_server(real_assistant: Assistant) -> Iterator[str]:
     """The full app (chat page, API, widget) on 127.0.0.1 and a free port; yields its base URL."""
-    server = ServerThread(build_app(model_assistant))
+    server = ServerThread(build_app(real_assistant))
     url = server.start()
     yield url
     server.stop()
-
-
-class PageServer:
-    """Serves one HTML page (``html``, settable) on loopback: a stand-in for a site that embeds the widget."""
-
-    def __init__(self, html: str, host: str = "127.0.0.1") -> None:
-        self.html = html
-        page = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = page.html.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def _ask_on_chat_page(page: Any, url: str, question: str) -> None:
 
 
 def test_chat_page_answers_with_preamble_quotes_and_citations(
-    page: Any, live_server: str, model_assistant: Assistant
+    page: Any, live_server: str, real_assistant: Assistant
 ) -> None:
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or ""))
@@ -49,9 +49,9 @@ def test_chat_page_answers_with_preamble_quotes_and_citations(
     answer = page.locator("#chat .qa-answer").last
     assert answer.locator(".qa-preamble").inner_text() == PREAMBLE
     quotes = answer.locator("blockquote.qa-quote")
-    expected = model_assistant.ask(QUESTION)
+    expected = real_assistant.ask(QUESTION)
     assert quotes.count() == len(expected.snippets) > 0
-    title = model_assistant.documents[DOC].title
+    title = real_assistant.documents[DOC].title
     for number in range(quotes.count()):
         quote = quotes.nth(number)
         assert quote.locator(".qa-quote-text").inner_text() in {s.span.text for s in expected.snippets}
@@ -62,7 +62,7 @@ def test_chat_page_answers_with_preamble_quotes_and_citations(
 
 
 def test_citation_opens_the_passage_in_the_source_viewer(
-    page: Any, live_server: str, model_assistant: Assistant
+    page: Any, live_server: str, real_assistant: Assistant
 ) -> None:
     _ask_on_chat_page(page, live_server, QUESTION)
     quote = page.locator("#chat .qa-answer").last.locator("blockquote.qa-quote").nth(1)
@@ -88,17 +88,17 @@ def test_citation_opens_the_passage_in_the_source_viewer(
     page.locator("#source-viewer .sv-whole").click()
     page.locator("#source-viewer .sv-passage").wait_for()
     whole = page.evaluate("document.querySelector('#source-viewer .sv-text').textContent")
-    assert whole == model_assistant.documents[DOC].text
+    assert whole == real_assistant.documents[DOC].text
     assert page.locator("#source-viewer mark").inner_text() == quoted
 
 
-def test_whole_source_can_be_read_before_any_citation(page: Any, live_server: str, model_assistant: Assistant) -> None:
+def test_whole_source_can_be_read_before_any_citation(page: Any, live_server: str, real_assistant: Assistant) -> None:
     page.goto(live_server + "/")
     page.locator("#source-viewer .sv-whole").click()
     text = page.locator("#source-viewer .sv-text")
     text.wait_for()
     assert page.evaluate("document.querySelector('#source-viewer .sv-text').textContent") == (
-        model_assistant.documents[DOC].text
+        real_assistant.documents[DOC].text
     )
 
 
@@ -170,13 +170,13 @@ def test_widget_on_an_allowed_site(page: Any, live_server: str, page_server: Cal
 
 
 def test_a_site_that_is_not_allowed_cannot_frame_the_chat(
-    page: Any, model_assistant: Assistant, page_server: Callable[[str], PageServer]
+    page: Any, real_assistant: Assistant, page_server: Callable[[str], PageServer]
 ) -> None:
     allowed = page_server("")
     blocked = page_server("")
     allowed_origin = f"http://localhost:{allowed.port}"
-    settings = model_assistant.settings.model_copy(update={"allowed_origins": [allowed_origin]})
-    server = ServerThread(build_app(model_assistant, settings=settings, ui=False))
+    settings = real_assistant.settings.model_copy(update={"allowed_origins": [allowed_origin]})
+    server = ServerThread(build_app(real_assistant, settings=settings, ui=False))
     app_url = server.start()
     try:
         frame_page = f'<!doctype html><title>Framing</title><iframe src="{app_url}/embed" id="f"></iframe>'

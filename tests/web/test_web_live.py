@@ -45,13 +45,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_app_py_listens_at_once_and_is_healthy_once_loaded(model_assistant: Assistant, tmp_path: Path) -> None:
+def test_app_py_listens_at_once_and_is_healthy_once_loaded(real_assistant: Assistant, tmp_path: Path) -> None:
     port = _free_port()
     env = {
         **os.environ,
         "PORT": str(port),
         "HOST": "127.0.0.1",
-        "ASSISTANT_INDEX_DIR": str(model_assistant.settings.index_dir),
+        "ASSISTANT_INDEX_DIR": str(real_assistant.settings.index_dir),
         "HF_HUB_OFFLINE": "1",
     }
     log = (tmp_path / "server.log").open("w")
@@ -68,7 +68,7 @@ def test_app_py_listens_at_once_and_is_healthy_once_loaded(model_assistant: Assi
             if not seen or seen[-1] != response.status_code:
                 seen.append(response.status_code)
             if response.status_code == 200:
-                assert response.json() == {"status": "ok", "documents": 1, "spans": len(model_assistant.index)}
+                assert response.json() == {"status": "ok", "documents": 1, "spans": len(real_assistant.index)}
                 break
             time.sleep(0.05)
     finally:
