@@ -109,21 +109,7 @@ def chunk_document(document: Document, *, max_span_chars: int = 400, min_standal
     first_seen: dict[str, int] = {}
     sentences: list[Sentence] = []
     for raw in split_sentences(document, max_span_chars):
-        reason = boilerplate_reason(raw.text)
-        span = raw
-        if reason is None:
-            trimmed = trim_boilerplate(raw.text)
-            if trimmed is None:
-                reason = "boilerplate clauses"
-            elif trimmed != (0, len(raw.text)):
-                start, end = raw.start + trimmed[0], raw.start + trimmed[1]
-                span = Span(document.path, start, end, text[start:end])
-        elif reason in GLUED_REASONS:
-            # A disclaimer glued onto a real sentence: keep the sentence.
-            trimmed = trim_boilerplate(raw.text)
-            if trimmed is not None and trimmed != (0, len(raw.text)):
-                start, end = raw.start + trimmed[0], raw.start + trimmed[1]
-                span, reason = Span(document.path, start, end, text[start:end]), None
+        span, reason = _without_boilerplate(raw, text)
         duplicate_of = None
         if reason is None:
             key = dedupe_key(span.text)
@@ -133,6 +119,18 @@ def chunk_document(document: Document, *, max_span_chars: int = 400, min_standal
                 first_seen[key] = len(sentences)
         sentences.append(Sentence(span, boilerplate=reason, duplicate_of=duplicate_of))
     return _with_context(sentences, min_standalone_chars)
+
+
+def _without_boilerplate(raw: Span, text: str) -> tuple[Span, str | None]:
+    """The span with glued boilerplate clauses cut off, or why it is boilerplate as a whole."""
+    reason = boilerplate_reason(raw.text)
+    if reason is not None and reason not in GLUED_REASONS:
+        return raw, reason
+    trimmed = trim_boilerplate(raw.text)
+    if trimmed is None:
+        return raw, reason or "boilerplate clauses"
+    start, end = raw.start + trimmed[0], raw.start + trimmed[1]
+    return Span(raw.doc, start, end, text[start:end]), None
 
 
 def _with_context(sentences: list[Sentence], min_chars: int) -> list[Sentence]:

@@ -26,7 +26,7 @@ from . import chunking, corpus, stance
 from .chunking import Sentence, chunk_document
 from .corpus import Document, Span, load_corpus
 from .embedding import Embedder
-from .errors import IndexNotReady
+from .errors import CorpusError, IndexNotReady
 from .lexical import Lexicon
 from .settings import Settings
 
@@ -185,7 +185,10 @@ def build_index(
     sentences = chunk_corpus(documents, settings, progress)
     searchable = [s for s in sentences if s.searchable]
     if not searchable:
-        raise IndexNotReady("empty", "the corpus has no sentence that can be quoted", settings.index_dir)
+        raise CorpusError(
+            f"The corpus in {settings.corpus_dir} has no sentence that can be quoted "
+            "(it is empty or all site boilerplate)."
+        )
     spans = [IndexedSpan(s.span, stance.stance(s.span.text), s.context) for s in searchable]
     logger.info("Embedding %d sentences with %s", len(spans), embedder.name)
     vectors = embedder.embed([s.span.text for s in spans], show_progress_bar=show_progress)

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.errors import IndexNotReady
+from assistant.errors import CorpusError, IndexNotReady
 from assistant.index import BM25_DIR, MANIFEST, build_index, index_status, load_index
 from assistant.settings import Settings
 
@@ -105,3 +105,11 @@ def test_span_text_that_disagrees_with_the_corpus_is_refused(mini_settings: Sett
     manifest["files"]["spans.json"] = hashlib.sha256(spans_path.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps(manifest))
     assert _reason(mini_settings) == "corrupt"
+
+
+def test_corpus_with_nothing_quotable_is_a_corpus_error(mini_settings: Settings, fake_embedder) -> None:
+    for doc in mini_settings.corpus_dir.glob("*.txt"):
+        doc.write_text("Follow us on Instagram. Acme Media Inc. All rights reserved.", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no sentence that can be quoted"):
+        build_index(mini_settings, fake_embedder)
+    assert index_status(mini_settings) == "missing"
