@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import AssistantError, QuestionError
+from .gradio_guard import GradioGuard
 from .headers import SecurityHeadersMiddleware, frame_ancestors, origin_regex
 from .safety import DISCLAIMER, GROUP_LABELS
 from .settings import Settings
@@ -305,6 +306,9 @@ def build_app(
             allow_headers=["Content-Type"],
             max_age=600,
         )
+    if ui:
+        # Inside the security headers, so its refusals carry them too.
+        app.add_middleware(GradioGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, frame_policy=frame_ancestors(settings.allowed_origins))
 
     @app.exception_handler(StarletteHTTPException)

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     # Input limits.
     max_question_chars: int = Field(1000, ge=10)
+    # Turns of one chat session kept on the server (the chat shows these).
+    max_history_turns: int = Field(20, ge=1, le=200)
+    # Largest request body the chat's function calls accept.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
 
     # Server.
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("ASSISTANT_HOST", "HOST"))

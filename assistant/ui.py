@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from .answer import Answer, Snippet
-from .errors import AssistantError
+from .errors import AssistantError, QuestionError
 from .safety import DISCLAIMER, GROUP_LABELS
 from .settings import Settings
 
@@ -131,21 +131,37 @@ def _viewer_html() -> str:
 # --- Gradio ----------------------------------------------------------------
 
 
+def chat_messages(turns: Iterable[Answer]) -> ChatHistory:
+    """The chat as Gradio shows it, rebuilt from the assistant's own answers: a question and its answer per turn."""
+    messages: ChatHistory = []
+    for answer in turns:
+        messages.append({"role": "user", "content": render_question(answer.question)})
+        messages.append({"role": "assistant", "content": render_answer(answer)})
+    return messages
+
+
 def build_blocks(ask: Callable[[str], Answer], settings: Settings) -> gr.Blocks:
-    """The chat page. ``ask`` answers one question or raises an AssistantError with a message for people."""
+    """The chat page. ``ask`` answers one question or raises an AssistantError with a message for people.
+
+    The conversation lives on the server, in Gradio's per-session state, as the
+    assistant's own answers (the last ``settings.max_history_turns``). The chat
+    component is an output only: nothing a browser sends as "history" is ever
+    read, echoed or turned into a file.
+    """
     import gradio as gr
 
-    def respond(question: str, history: ChatHistory | None) -> tuple[ChatHistory, str]:
+    limit = settings.max_history_turns
+
+    def respond(question: object, turns: tuple[Answer, ...] | None) -> tuple[ChatHistory, tuple[Answer, ...], str]:
         try:
+            if not isinstance(question, str):
+                raise QuestionError("The question must be text.")
             answer = ask(question)
         except AssistantError as exc:
             # Shown as a notice in the page; gradio_client raises it as an AppError.
             raise gr.Error(str(exc), print_exception=False) from exc
-        turn = [
-            {"role": "user", "content": render_question(answer.question)},
-            {"role": "assistant", "content": render_answer(answer)},
-        ]
-        return [*(history or []), *turn], ""
+        kept = (*(turns or ()), answer)[-limit:]
+        return chat_messages(kept), kept, ""
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.HTML(_header_html(), elem_id="qa-header", js_on_load=None)
@@ -168,6 +184,7 @@ def build_blocks(ask: Callable[[str], Answer], settings: Settings) -> gr.Blocks:
                     buttons=["copy"],
                     layout="bubble",
                 )
+                conversation = gr.State(())
                 question = gr.Textbox(
                     elem_id="chat-input",
                     label="Your question",
@@ -180,15 +197,21 @@ def build_blocks(ask: Callable[[str], Answer], settings: Settings) -> gr.Blocks:
                 with gr.Row(elem_id="examples", elem_classes="qa-examples"):
                     for text in EXAMPLE_QUESTIONS:
                         button = gr.Button(text, size="sm", variant="secondary", min_width=0)
-                        button.click(partial(respond, text), [chatbot], [chatbot, question], api_visibility="private")
+                        button.click(
+                            partial(respond, text),
+                            [conversation],
+                            [chatbot, conversation, question],
+                            api_visibility="private",
+                        )
             with gr.Column(scale=2, min_width=300):
                 gr.HTML(_viewer_html(), elem_id="source-viewer", js_on_load=None)
         question.submit(
             respond,
-            [question, chatbot],
-            [chatbot, question],
+            [question, conversation],
+            [chatbot, conversation, question],
             api_name="ask",
-            api_description="Ask a question. Returns the conversation with the quoted, cited answer appended (HTML).",
+            api_description="Ask a question (plain text). Returns this session's conversation, the quoted, cited "
+            "answer last (HTML built by the server), and an empty string for the input box.",
             show_progress="minimal",
         )
     return blocks

@@ -7,7 +7,9 @@ state of the repository's ``index/``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +25,12 @@ from assistant.settings import REPO_ROOT, Settings
 from .support import CHROMIUM, CHROMIUM_ARGS, PageServer
 
 CORPUS = REPO_ROOT / "corpus"
+
+# Gradio's cache and upload folder for the whole test session, so tests can
+# check that nothing a client named was ever copied there. Set before Gradio is
+# imported (the app imports it lazily).
+GRADIO_TEMP_DIR = Path(tempfile.mkdtemp(prefix="gradio-test-"))
+os.environ["GRADIO_TEMP_DIR"] = str(GRADIO_TEMP_DIR)
 
 
 class HashEmbedder:
@@ -56,6 +64,15 @@ def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def live_server(real_assistant: Assistant) -> Iterator[str]:
     """The full app (chat page, API, widget) on 127.0.0.1 and a free port; yields its base URL."""
     server = ServerThread(build_app(real_assistant))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_live_server(fake_assistant: Assistant) -> Iterator[str]:
+    """The full app over the hash embedder on loopback: for HTTP tests that need a real server, not the model."""
+    server = ServerThread(build_app(fake_assistant))
     url = server.start()
     yield url
     server.stop()

@@ -28,7 +28,7 @@ def test_gradio_client_calls_the_chat_api(live_server: str) -> None:
     from gradio_client.exceptions import AppError
 
     client = Client(live_server + "/", verbose=False)
-    history, box = client.predict("What stretches help a back spasm?", [], api_name="/ask")
+    history, box = client.predict("What stretches help a back spasm?", api_name="/ask")
     assert box == ""
     assert [m["role"] for m in history] == ["user", "assistant"]
     answer = history[1]["content"][0]["text"]
@@ -36,7 +36,11 @@ def test_gradio_client_calls_the_chat_api(live_server: str) -> None:
     assert 'class="citation"' in answer and "[1] " in answer
 
     with pytest.raises(AppError, match="Please type a question"):
-        client.predict("   ", [], api_name="/ask")
+        client.predict("   ", api_name="/ask")
+
+    # The conversation is the server's: a second question in the same session appends to it.
+    history, _ = client.predict("How long should I hold a stretch?", api_name="/ask")
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
 
 
 def _free_port() -> int:
