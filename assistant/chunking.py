@@ -8,11 +8,13 @@ piece are then found in the original text, never recomputed from cleaned text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .corpus import Document, Span, boilerplate_reason, dedupe_key, trim_boilerplate
+from .boilerplate import GLUED_REASONS, boilerplate_reason, trim_boilerplate
+from .corpus import Document, Span, dedupe_key
 
 # A sentence ends at . ! ? or an ellipsis, optionally followed by closing quotes
 # or brackets, then white space and a word (scrapes often lose the capital).
@@ -29,11 +31,6 @@ SENTENCE_END = (
 LIST_ITEM_END = r"(?<=;)\s+(?=[A-Z])"
 # Last resort for run-on text longer than ``max_span_chars``.
 CLAUSE_END = r"(?<=[,:])\s+"
-
-
-# Boilerplate that scrapes glue onto a neighbouring sentence with a comma; a menu
-# of links never hides a sentence, so it is never trimmed.
-GLUED_REASONS = frozenset({"legal", "social", "byline"})
 
 
 @dataclass(frozen=True)
@@ -133,12 +130,23 @@ def _without_boilerplate(raw: Span, text: str) -> tuple[Span, str | None]:
     return Span(raw.doc, start, end, text[start:end]), None
 
 
+# A number followed by a word ("Hold for 30 seconds.", "Repeat 2 to 4 times."):
+# a short instruction that says how much stands alone; a numbered heading
+# ("Lower neck stretch 1.") does not match.
+_AMOUNT = re.compile(r"\d+(?:[.,]\d+)?(?:\s*(?:to|-|\u2013)\s*\d+)?\s*[^\W\d_]")
+
+
+def states_amount(text: str) -> bool:
+    """True for a short span that gives an amount, so it answers "how long" or "how many" on its own."""
+    return bool(_AMOUNT.search(text))
+
+
 def _with_context(sentences: list[Sentence], min_chars: int) -> list[Sentence]:
     """Give spans too short to stand alone their neighbours (never boilerplate) as context."""
     result = []
     for i, sentence in enumerate(sentences):
         span = sentence.span
-        if sentence.boilerplate is not None or len(span.text) >= min_chars:
+        if sentence.boilerplate is not None or len(span.text) >= min_chars or states_amount(span.text):
             result.append(sentence)
             continue
         start, end = span.start, span.end

@@ -1,8 +1,9 @@
-"""Documents, spans and site boilerplate.
+"""Documents and spans.
 
 A document is a ``.txt`` or ``.md`` file in the corpus folder, read byte for byte
 and never rewritten. Everything downstream points into it with character
-offsets, so any quote can be checked against the original.
+offsets, so any quote can be checked against the original. Site boilerplate
+(legal lines, bylines, menus ...) is recognised in :mod:`assistant.boilerplate`.
 """
 
 from __future__ import annotations
@@ -124,103 +125,3 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 def dedupe_key(text: str) -> str:
     """Key under which two sentences count as the same sentence."""
     return re.sub(r"[^\w]+", " ", normalize(text)).strip()
-
-
-# --- Boilerplate -------------------------------------------------------------
-#
-# Scraped articles carry the site around them: legal lines, social buttons,
-# bylines, publisher names, menus of other articles, author bios. These rules
-# describe those kinds of lines in general, not the lines of any one file.
-
-_LEGAL = re.compile(
-    r"registered\s+trademark|\btrademarks?\s+of\b|all\s+rights\s+reserved|\bcopyright\b|\u00a9|\(c\)\s*\d{4}"
-    r"|\bdo(?:es)?\s+not\s+endorse|\bendorse(?:s|d|ment)?\s+(?:any|the)\s+(?:products?|services?)"
-    r"|for\s+(?:educational|informational)\s+(?:use|purposes)\s+only"
-    r"|substitute\s+for\s+(?:professional\s+)?(?:medical\s+)?advice"
-    r"|\bterms\s+of\s+(?:use|service)\b|\bprivacy\s+policy\b|\bcookie\s+policy\b|\baffiliate\s+links?\b",
-    re.IGNORECASE,
-)
-_SOCIAL = re.compile(
-    r"\b(?:pinterest|facebook|instagram|twitter|tiktok|whatsapp|linkedin|youtube)\b"
-    r"|\bshare\s+(?:this|on)\b|\bsubscribe\b|\bnewsletter\b|\bsign\s+up\b|\bclick\s+here\b"
-    r"|\bread\s+more\b|\bsponsored\b|\badvertisement\b|'s\s+board\b",
-    re.IGNORECASE,
-)
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_BYLINE = re.compile(
-    r"^(?:published|updated|last\s+(?:updated|reviewed|modified)|posted(?:\s+on)?|reviewed\s+by|written\s+by"
-    r"|medically\s+reviewed)\b"
-    rf"|^{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|^\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
-    re.IGNORECASE,
-)
-_COMPANY = re.compile(r"^[A-Z][\w&.,' -]{0,60}\b(?:Ltd|Limited|Inc|LLC|GmbH|Corp|Corporation|plc|Media|Group)\.?$")
-_BIO = re.compile(
-    r"^\(?(?:she|he|they|[A-Z][a-z]+)\s+(?:is|are|was|has|holds|also\s+holds)\b[^.]{0,120}?\b"
-    r"(?:certified|writer|author|editor|journalist|degree|instructor|teacher|contributor|freelance)\b",
-    re.IGNORECASE,
-)
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
-
-
-def _is_navigation(text: str) -> bool:
-    """A menu of links: many comma- or pipe-separated items, mostly in Title Case."""
-    separators = text.count(",") + text.count("|")
-    words = _WORD.findall(text)
-    if separators < 4 or len(words) < 10:
-        return False
-    capitalised = sum(1 for w in words if w[0].isupper())
-    return capitalised / len(words) >= 0.6
-
-
-def boilerplate_reason(text: str) -> str | None:
-    """Why a sentence is site boilerplate rather than article content, or None."""
-    stripped = text.strip()
-    if _LEGAL.search(stripped):
-        return "legal"
-    if _SOCIAL.search(stripped):
-        return "social"
-    if _BYLINE.search(stripped):
-        return "byline"
-    if _COMPANY.match(stripped) and len(stripped.split()) <= 6:
-        return "publisher"
-    if _BIO.match(stripped):
-        return "author bio"
-    if _is_navigation(stripped):
-        return "navigation"
-    words = _WORD.findall(stripped)
-    if stripped[:1].islower() and len(words) < 5:
-        # The tail of a sentence cut by the scrape ("diagnosis or treatment.").
-        return "fragment"
-    if not words:
-        return "no words"
-    return None
-
-
-_CLAUSE_BREAK = re.compile(r"[,;:]\s+(?=[A-Z])")
-
-
-def trim_boilerplate(text: str) -> tuple[int, int] | None:
-    """Offsets within ``text`` of the content left once glued boilerplate clauses are cut.
-
-    Scrapes glue a disclaimer onto the next sentence ("... medical advice, The most
-    common causes ..."). When a leading or trailing clause is boilerplate and the
-    rest is not, the rest is kept. Returns None when nothing is left.
-    """
-    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
-    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
-    lo, hi = 0, len(clauses)
-    while lo < hi and boilerplate_reason(text[clauses[lo][0] : clauses[lo][1]]):
-        lo += 1
-    while hi > lo and boilerplate_reason(text[clauses[hi - 1][0] : clauses[hi - 1][1]]):
-        hi -= 1
-    if lo >= hi:
-        return None
-    start, end = clauses[lo][0], clauses[hi - 1][1]
-    piece = text[start:end]
-    if boilerplate_reason(piece):
-        return None
-    # Do not leave a trailing clause separator dangling.
-    stripped = piece.rstrip()
-    if hi < len(clauses):
-        stripped = stripped.rstrip(",;:").rstrip()
-    return start, start + len(stripped)

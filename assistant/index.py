@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import chunking, corpus, stance
+from . import boilerplate, chunking, corpus, stance
 from .chunking import Sentence, chunk_document
 from .corpus import Document, Span, load_corpus
 from .embedding import Embedder
@@ -96,7 +96,7 @@ def chunker_fingerprint(settings: Settings) -> dict[str, object]:
     change to boilerplate or sentence rules can never serve an outdated index.
     """
     digest = hashlib.sha256()
-    for module in (chunking, corpus, stance):
+    for module in (boilerplate, chunking, corpus, stance):
         digest.update(Path(module.__file__ or "").read_bytes())
     return {**settings.chunker_fingerprint(), "rules_sha256": digest.hexdigest()}
 

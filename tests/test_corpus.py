@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.boilerplate import boilerplate_reason, trim_boilerplate
 from assistant.chunking import chunk_document, split_sentences
-from assistant.corpus import Document, boilerplate_reason, load_corpus, sha256_bytes, trim_boilerplate
+from assistant.corpus import Document, load_corpus, sha256_bytes
 from assistant.errors import CorpusError
 
 from .conftest import FIXTURE_CORPUS, REPO_CORPUS
