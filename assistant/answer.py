@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .answerability import answers_amount, coverage
 from .corpus import Span, dedupe_key
 from .index import Index
 from .retrieval import Retrieval
@@ -60,6 +61,8 @@ class Answer:
     red_flags: tuple[str, ...] = ()
     preamble: str = PREAMBLE
     titles: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: How well the source covers the question (see :mod:`assistant.answerability`); for evaluation.
+    coverage: float = field(default=0.0, compare=False, repr=False)
 
     @property
     def message(self) -> str | None:
@@ -106,7 +109,9 @@ def _select(retrieval: Retrieval, index: Index, settings: Settings) -> list[tupl
     hits = retrieval.hits
     if not hits:
         return []
-    best = hits[0].score
+    # Relevance is measured against the best sentence that stands alone: a bare
+    # heading ("Child's Pose.") may match a short question best and still say nothing.
+    best = next((h.score for h in hits if index.spans[h.row].context is None), hits[0].score)
     chosen: list[tuple[int, float]] = []
     other_side: list[tuple[int, float]] = []
     seen: set[str] = set()
@@ -121,6 +126,9 @@ def _select(retrieval: Retrieval, index: Index, settings: Settings) -> list[tupl
         # as long as it shares the question's words.
         elif hit.score >= best * settings.both_sides_floor and hit.lexical > 0:
             other_side.append((hit.row, hit.score))
+    # A span too short to stand alone (a bare heading) never leads while a
+    # sentence that says something is among the relevant ones.
+    chosen.sort(key=lambda item: index.spans[item[0]].context is not None)
     top = chosen[: settings.max_snippets]
     if not asks_for_advice(retrieval.question):
         return top
@@ -166,12 +174,16 @@ def compose(
 ) -> Answer:
     """Turn ranked candidates into the answer shown to people."""
     titles = {path: doc.title for path, doc in index.documents.items()}
-    covered = is_covered(retrieval, settings)
+    cover = coverage(retrieval, settings)
+    threshold = settings.cover_threshold if retrieval.second_best is not None else settings.fused_cover_threshold
+    covered = cover >= threshold
     snippets: list[Snippet] = []
     if covered:
         rows = _select(retrieval, index, settings)
+        if not answers_amount(retrieval.question, retrieval, (index.spans[row].span.text for row, _ in rows)):
+            rows = []
         stances = {index.spans[row].stance for row, _ in rows}
-        both_sides = CAUTION in stances and SUPPORTIVE in stances and asks_for_advice(question)
+        both_sides = CAUTION in stances and SUPPORTIVE in stances and asks_for_advice(retrieval.question)
         for row, score in rows:
             item = index.spans[row]
             context = None
@@ -189,16 +201,5 @@ def compose(
         urgent=bool(red_flags),
         red_flags=tuple(red_flags),
         titles=titles,
+        coverage=cover,
     )
-
-
-def is_covered(retrieval: Retrieval, settings: Settings) -> bool:
-    """Does the source speak to this question at all?
-
-    The best fused score, discounted by the share of the question's content
-    words that never occur in the (non-boilerplate) source.
-    """
-    if not retrieval.hits:
-        return False
-    best = retrieval.hits[0].score
-    return best - settings.unknown_word_penalty * retrieval.unknown_fraction >= settings.cover_threshold

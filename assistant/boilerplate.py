@@ -291,10 +291,14 @@ _LIST_ENDS_WITH_CONJUNCTION = re.compile(r",\s*(?:and|or|&)\s+[^,|]*$", re.IGNOR
 
 
 def _is_link_row(text: str) -> bool:
-    """A breadcrumb or a row of links: three or more short Title Case items between | > » /."""
+    """A breadcrumb or a row of links or buttons: short Title Case items between | > » /.
+
+    Three items at least, or two between pipes ("Yes | No" under "Was this page
+    helpful?"): prose never separates words with a pipe.
+    """
     items = [item.strip(" .") for item in _LINK_ROW_SEPARATOR.split(text)]
     items = [item for item in items if item]
-    if len(items) < 3:
+    if len(items) < (2 if "|" in text else 3):
         return False
     return all(1 <= len(_WORD.findall(item)) <= 6 and (item[0].isupper() or item[0].isdigit()) for item in items)
 
@@ -345,6 +349,15 @@ def _is_title_like(text: str) -> bool:
         return True
     headline = _HEADLINE.match(text)
     return bool(headline and not _FINITE_VERB.search(text[headline.end() :]))
+
+
+def is_heading(text: str) -> bool:
+    """A heading or page title of the article: Title Case words with no full stop ("Shin Splints: Causes,
+    Exercises and Treatment", "Lower Back Spasms"). It names a topic and says nothing about it."""
+    stripped = text.strip()
+    if not stripped or stripped[-1] in ".!?;" or len(_WORD.findall(stripped)) > 12:
+        return False
+    return _is_title_like(stripped)
 
 
 def _is_real_sentence(text: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .boilerplate import GLUED_REASONS, boilerplate_reason, trim_boilerplate
+from .boilerplate import GLUED_REASONS, boilerplate_reason, is_heading, trim_boilerplate
 from .corpus import Document, Span, dedupe_key
 
 # A sentence ends at . ! ? or an ellipsis, optionally followed by closing quotes
@@ -27,6 +27,9 @@ SENTENCE_END = (
     + r"(?<!\b[A-Za-z]\.)"
     + r"[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*\w)"
 )
+# A line break ends a sentence too: scraped pages put titles, headings and menu
+# rows on lines of their own, often without a full stop.
+LINE_END = r"\s*\n\s*"
 # Lists flattened into one line by the scrape: "...slightly apart; Bring your chest ...".
 LIST_ITEM_END = r"(?<=;)\s+(?=[A-Z])"
 # Last resort for run-on text longer than ``max_span_chars``.
@@ -58,7 +61,7 @@ def _splitter(max_span_chars: int) -> RecursiveCharacterTextSplitter:
     # pieces shorter than chunk_size. Sentences longer than max_span_chars are
     # split further by _split_long below.
     return RecursiveCharacterTextSplitter(
-        separators=[SENTENCE_END, LIST_ITEM_END],
+        separators=[LINE_END, SENTENCE_END, LIST_ITEM_END],
         is_separator_regex=True,
         keep_separator="end",
         chunk_size=1,
@@ -146,7 +149,8 @@ def _with_context(sentences: list[Sentence], min_chars: int) -> list[Sentence]:
     result = []
     for i, sentence in enumerate(sentences):
         span = sentence.span
-        if sentence.boilerplate is not None or len(span.text) >= min_chars or states_amount(span.text):
+        short = len(span.text) < min_chars or is_heading(span.text)
+        if sentence.boilerplate is not None or not short or states_amount(span.text):
             result.append(sentence)
             continue
         start, end = span.start, span.end
@@ -154,6 +158,6 @@ def _with_context(sentences: list[Sentence], min_chars: int) -> list[Sentence]:
             start = sentences[i - 1].span.start
         if i + 1 < len(sentences) and sentences[i + 1].boilerplate is None:
             end = sentences[i + 1].span.end
-        context = (start, end) if (start, end) != (span.start, span.end) else None
-        result.append(Sentence(span, None, sentence.duplicate_of, context))
+        # Set even when no neighbour can be added: it marks the span as one that cannot stand alone.
+        result.append(Sentence(span, None, sentence.duplicate_of, (start, end)))
     return result

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from .answer import Answer, compose
 from .corpus import Document
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, PassageEmbedder, SentenceTransformerEmbedder, load_second_model
 from .errors import QuestionError
 from .index import Index, load_index
+from .query import QueryProcessor
+from .redflags import RedFlagMatcher, red_flags
 from .retrieval import retrieve
-from .safety import red_flags
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -24,10 +26,37 @@ class Assistant:
     :meth:`ask`. The model and index are loaded once, in ``load``.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, index: Index) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        index: Index,
+        *,
+        queries: QueryProcessor | None = None,
+        triage: RedFlagMatcher | None = None,
+        second: PassageEmbedder | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
+        if index.second is not None and second is None:
+            second = load_second_model(settings.second_model)
+        self.second = second
+        # Spelling and focus terms know the words of what can be quoted, not of the site around it.
+        self.queries = queries or QueryProcessor(item.span.text for item in index.spans)
+        self.triage = triage or RedFlagMatcher(embedder)
+
+    def with_settings(self, **overrides: Any) -> Assistant:
+        """The same model and index under other settings (validated), e.g. for evaluation."""
+        settings = Settings.model_validate({**self.settings.model_dump(), **overrides})
+        return Assistant(
+            settings, self.embedder, self.index, queries=self.queries, triage=self.triage, second=self.second
+        )
+
+    def with_embedder(self, embedder: Embedder, second: PassageEmbedder | None = None) -> Assistant:
+        return Assistant(
+            self.settings, embedder, self.index, queries=self.queries, triage=self.triage, second=second or self.second
+        )
 
     @classmethod
     def load(
@@ -74,6 +103,12 @@ class Assistant:
     def ask(self, question: str) -> Answer:
         """Answer one question with verbatim quotes from the source."""
         text = self.check_question(question)
-        vector = self.embedder.embed([text])[0]
-        retrieval = retrieve(self.index, text, vector, self.settings)
-        return compose(text, retrieval, self.index, self.settings, red_flags(text))
+        query = self.queries.process(text)
+        vector = self.embedder.embed([query.corrected])[0]
+        second = self.second.embed_queries([query.corrected])[0] if self.second is not None else None
+        retrieval = retrieve(self.index, query, vector, self.settings, second)
+        flags = red_flags(text, query.corrected)
+        for name in self.triage.match(vector, (text, query.corrected)):
+            if name not in flags:
+                flags.append(name)
+        return compose(text, retrieval, self.index, self.settings, flags)

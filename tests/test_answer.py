@@ -82,7 +82,7 @@ def test_red_flag_sets_urgent_notice(mini_assistant: Assistant) -> None:
     data = mini_assistant.ask("My neck is stiff and I have a fever").to_dict()
     assert data["urgent"] is True
     assert data["notice"] == URGENT_NOTICE
-    assert data["red_flags"] == ["fever"]
+    assert data["red_flags"] == ["fever or chills"]
 
 
 @pytest.mark.parametrize(

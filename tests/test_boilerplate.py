@@ -14,6 +14,9 @@ from assistant.chunking import chunk_document
 from assistant.corpus import Document
 
 SITE_LINES = [
+    # Feedback buttons on their own line.
+    "Yes | No",
+    "Helpful | Not helpful",
     # Cookie banners and consent
     "We use cookies to improve your experience.",
     "By continuing you accept our use of cookies.",
@@ -93,6 +96,8 @@ SITE_LINES = [
 ]
 
 ARTICLE_SENTENCES = [
+    "Yes, you can keep walking.",
+    "No, rest is not always best.",
     "Published research shows heat helps.",
     "Sign up for a physical therapy program if the pain lasts more than a few weeks.",
     "Yoga is best learned from a certified instructor.",

@@ -145,3 +145,19 @@ def test_no_boilerplate_marker_is_searchable_in_the_real_corpus() -> None:
     for text in searchable:
         assert not any(m.lower() in text.lower() for m in markers), text
     assert len({t.lower() for t in searchable}) == len(searchable)
+
+
+def test_a_line_break_ends_a_sentence_without_a_full_stop() -> None:
+    text = (
+        "By Jo Bloggs | Updated May 1, 2024 Knee Pain: What to Know\nRest the knee for a day.\n\n"
+        "Advertisement\nIce or rest?"
+    )
+    document = Document("a.txt", text, "x")
+    spans = split_sentences(document)
+    assert [s.text for s in spans] == [
+        "By Jo Bloggs | Updated May 1, 2024 Knee Pain: What to Know",
+        "Rest the knee for a day.",
+        "Advertisement",
+        "Ice or rest?",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in spans)

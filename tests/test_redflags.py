@@ -387,7 +387,7 @@ def _shared() -> dict[str, list[str]]:
 
 
 def test_one_list_with_sources_and_descriptions() -> None:
-    assert len(SYMPTOM_NAMES) == len(set(SYMPTOM_NAMES)) == len(SYMPTOMS) == 10
+    assert len(SYMPTOM_NAMES) == len(set(SYMPTOM_NAMES)) == len(SYMPTOMS) == 13
     for symptom in SYMPTOMS:
         assert "NICE" in symptom.source or "NHS" in symptom.source
         assert len(symptom.descriptions) >= 5
@@ -642,3 +642,34 @@ def test_tired_legs_after_exercise_are_ordinary(question: str) -> None:
 )
 def test_leg_weakness_that_is_not_tiredness_stays_urgent(question: str) -> None:
     assert NAME["legs"] in red_flags(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("came off my bike and i cant put any weight on my knee", "broken_bone"),
+        ("heard a snap in my ankle playing football", "broken_bone"),
+        ("my calf is swollen and hot since the flight", "clot"),
+        ("my foot is cold and pale and my toes are tingling", "circulation"),
+        ("the front of my shin is rock hard and swollen after the match", "circulation"),
+        ("tripped over the dog and landed on my hip", "trauma"),
+    ],
+)
+def test_limb_red_flags_from_other_topics(question: str, key: str) -> None:
+    assert NAME[key] in red_flags(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my calves are tight after running, which stretch helps?",
+        "is a hot bath for my legs before stretching ok",
+        "my feet get cold in winter, does that matter for stretching?",
+        "I tripped up on the wording, what does lumbar mean?",
+        "how much weight should I put on the bar for squats?",
+        "my knee feels hard to bend in the mornings",
+        "one spot on my shin is tender when i press it, could that be a fracture",
+    ],
+)
+def test_limb_look_alikes_are_ordinary(question: str) -> None:
+    assert red_flags(question) == []

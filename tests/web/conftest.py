@@ -50,7 +50,7 @@ class HashEmbedder:
 
 
 def _assistant(index_dir: Path, embedder: Embedder) -> Assistant:
-    settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name)
+    settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name, second_model=None)
     return Assistant(settings, embedder, build_index(settings, embedder))
 
 
