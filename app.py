@@ -19,22 +19,22 @@ from __future__ import annotations
 import logging
 import os
 
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    """The one Settings of this process: the environment, plus the address Spaces announces."""
     overrides: dict[str, object] = {}
     if not {"HOST", "ASSISTANT_HOST"} & os.environ.keys() and os.environ.get("GRADIO_SERVER_NAME"):
         overrides["host"] = os.environ["GRADIO_SERVER_NAME"]
     if not {"PORT", "ASSISTANT_PORT"} & os.environ.keys() and os.environ.get("GRADIO_SERVER_PORT"):
-        overrides["port"] = int(os.environ["GRADIO_SERVER_PORT"])
-    return settings.model_copy(update=overrides) if overrides else settings
+        overrides["port"] = os.environ["GRADIO_SERVER_PORT"]
+    return load_settings(**overrides)
 
 
 def main() -> None:
     from assistant.errors import AssistantError
-    from assistant.server import serve
+    from assistant.web.app import serve
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -9,15 +9,17 @@ it is returned.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .answerability import answers_amount, coverage
 from .corpus import Span, dedupe_key
-from .index import Index
+from .index.load import Index
 from .retrieval import Retrieval
-from .safety import GROUP_LABELS, NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from .safety import NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from .schemas import AnswerOut, SnippetOut
 from .settings import Settings
 from .stance import CAUTION, SUPPORTIVE, asks_for_advice
 
@@ -34,20 +36,13 @@ class Snippet:
     context: Span | None = None
 
     def to_dict(self, title: str | None = None) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "text": self.span.text,
-            "doc": self.span.doc,
-            "start": self.span.start,
-            "end": self.span.end,
-            "score": round(self.score, 4),
-            "group": self.group,
-            "group_label": GROUP_LABELS.get(self.group) if self.group else None,
-            "title": title,
-            "context": None,
-        }
-        if self.context is not None:
-            data["context"] = {"text": self.context.text, "start": self.context.start, "end": self.context.end}
-        return data
+        """The wire shape, :class:`~assistant.schemas.SnippetOut`, as a dict."""
+        return SnippetOut.from_snippet(self, title).model_dump()
+
+
+def new_answer_id() -> str:
+    """A fresh random id for one answer: 32 hex digits."""
+    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
@@ -63,6 +58,10 @@ class Answer:
     titles: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     #: How well the source covers the question (see :mod:`assistant.answerability`); for evaluation.
     coverage: float = field(default=0.0, compare=False, repr=False)
+    #: A fresh random id per answer, the same wherever this answer is shown (for feedback later).
+    #: Not part of equality: two answers with the same content are equal. ``new_answer_id`` is
+    #: looked up at each call, so a test can pin it.
+    id: str = field(default_factory=lambda: new_answer_id(), compare=False)
 
     @property
     def message(self) -> str | None:
@@ -73,16 +72,8 @@ class Answer:
         return URGENT_NOTICE if self.urgent else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "preamble": self.preamble,
-            "covered": self.covered,
-            "message": self.message,
-            "urgent": self.urgent,
-            "notice": self.notice,
-            "red_flags": list(self.red_flags),
-            "snippets": [s.to_dict(self.titles.get(s.span.doc)) for s in self.snippets],
-        }
+        """The wire shape, :class:`~assistant.schemas.AnswerOut`, as a dict (what ``/api/ask`` returns)."""
+        return AnswerOut.from_answer(self).model_dump()
 
 
 def verified(snippets: list[Snippet], index: Index) -> list[Snippet]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .lexical import tokenize
+from .index.lexical import tokenize
 from .retrieval import Retrieval
 from .settings import Settings
 

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AssistantError, QuestionError
-from .settings import Settings
+from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from .core import Assistant
+    from .schemas import AnswerOut
 
 logger = logging.getLogger("assistant")
 
@@ -63,39 +64,40 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_answer(answer_dict: dict[str, object]) -> None:
-    print(f"Q: {answer_dict['question']}\n")
-    if answer_dict["urgent"]:
-        print(f"!! {answer_dict['notice']}\n")
-    print(f"{answer_dict['preamble']}\n")
-    if not answer_dict["covered"]:
-        print(f"-- {answer_dict['message']}\n")
+def _print_answer(answer: AnswerOut) -> None:
+    print(f"Q: {answer.question}\n")
+    if answer.urgent:
+        print(f"!! {answer.notice}\n")
+    print(f"{answer.preamble}\n")
+    if not answer.covered:
+        print(f"-- {answer.message}\n")
         return
-    snippets = answer_dict["snippets"]
-    assert isinstance(snippets, list)
-    for number, snippet in enumerate(snippets, 1):
-        label = f"  [{snippet['group_label']}]" if snippet.get("group_label") else ""
-        source = snippet.get("title") or snippet["doc"]
-        print(f'[{number}] "{snippet["text"]}"{label}')
-        print(f"    — {source} ({snippet['doc']}, characters {snippet['start']}–{snippet['end']})")
+    for number, snippet in enumerate(answer.snippets, 1):
+        label = f"  [{snippet.group_label}]" if snippet.group_label else ""
+        source = snippet.title or snippet.doc
+        print(f'[{number}] "{snippet.text}"{label}')
+        print(f"    — {source} ({snippet.doc}, characters {snippet.start}–{snippet.end})")
     print()
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .schemas import AnswerOut, QuestionErrorOut
+
     assistant = _load_assistant(settings)
     failed = 0
     for question in args.questions:
         try:
-            answer = assistant.ask(question).to_dict()
+            answer = AnswerOut.from_answer(assistant.ask(question))
         except QuestionError as exc:
             failed += 1
             if args.json:
-                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False))
+                error = QuestionErrorOut(question=question, error=str(exc))
+                print(json.dumps(error.model_dump(), ensure_ascii=False))
             else:
                 print(f"error: {exc}", file=sys.stderr)
             continue
         if args.json:
-            print(json.dumps(answer, ensure_ascii=False))
+            print(json.dumps(answer.model_dump(), ensure_ascii=False))
         else:
             _print_answer(answer)
     return 2 if failed else 0
@@ -107,7 +109,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     files = [Path(f) for f in args.files] or default_question_files()
     sets = [load_questions(f) for f in files]
     if args.corpus:
-        settings = Settings.model_validate({**settings.model_dump(), "corpus_dir": Path(args.corpus)})
+        settings = settings.replace(corpus_dir=Path(args.corpus))
     assistant = _load_for_eval(settings) if args.corpus else _load_assistant(settings)
     # Another article is held out: the settings chosen on eval/ are scored as they are.
     tune = not (args.corpus or args.no_tune)
@@ -129,16 +131,15 @@ def _load_for_eval(settings: Settings) -> Assistant:
 
     _quiet_libraries()
     folder = Path(tempfile.mkdtemp(prefix="assistant-eval-index-"))
-    settings = Settings.model_validate({**settings.model_dump(), "index_dir": folder})
+    settings = settings.replace(index_dir=folder)
     embedder = SentenceTransformerEmbedder(settings.model)
     return Assistant(settings, embedder, build_index(settings, embedder))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve
+    from .web.app import serve
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    serve(settings.model_copy(update=overrides))
+    serve(settings)
     return 0
 
 
@@ -182,20 +183,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings = Settings()
+        # The one Settings of this run: the environment plus the command line's own options.
+        settings = load_settings(host=getattr(args, "host", None), port=getattr(args, "port", None))
         return int(args.func(args, settings))
-    except AssistantError as exc:
+    except AssistantError as exc:  # SettingsError included: one line, exit 2
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # settings validation and the like: say what, not a traceback
-        from pydantic import ValidationError
-
-        if isinstance(exc, ValidationError):
-            print(f"error: invalid setting: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from .answer import Answer, compose
@@ -22,8 +21,8 @@ logger = logging.getLogger(__name__)
 class Assistant:
     """Answers questions from the source text with verbatim, cited quotes.
 
-    Build one with :meth:`load` (reads settings from the environment) and call
-    :meth:`ask`. The model and index are loaded once, in ``load``.
+    Build one with :meth:`load` from the settings the program's edge built, and
+    call :meth:`ask`. The models and index are loaded once, in ``load``.
     """
 
     def __init__(
@@ -48,7 +47,7 @@ class Assistant:
 
     def with_settings(self, **overrides: Any) -> Assistant:
         """The same model and index under other settings (validated), e.g. for evaluation."""
-        settings = Settings.model_validate({**self.settings.model_dump(), **overrides})
+        settings = self.settings.replace(**overrides)
         return Assistant(
             settings, self.embedder, self.index, queries=self.queries, triage=self.triage, second=self.second
         )
@@ -59,28 +58,12 @@ class Assistant:
         )
 
     @classmethod
-    def load(
-        cls,
-        settings: Settings | None = None,
-        *,
-        corpus_dir: Path | str | None = None,
-        index_dir: Path | str | None = None,
-        embedder: Embedder | None = None,
-    ) -> Assistant:
-        """Load the embedding model and a verified index.
+    def load(cls, settings: Settings, *, embedder: Embedder | None = None) -> Assistant:
+        """Load the verified index, then the models, as ``settings`` say.
 
-        Defaults to the repository's ``corpus/`` and ``index/``; the environment
-        variables ``ASSISTANT_CORPUS_DIR`` and ``ASSISTANT_INDEX_DIR`` (or the
-        arguments) point elsewhere. Raises :class:`~assistant.errors.IndexNotReady`
-        when the index is missing, stale or corrupt.
+        Raises :class:`~assistant.errors.IndexNotReady` when the index is
+        missing, stale or corrupt (checked first, before paying for the models).
         """
-        overrides: dict[str, object] = {}
-        if corpus_dir is not None:
-            overrides["corpus_dir"] = Path(corpus_dir)
-        if index_dir is not None:
-            overrides["index_dir"] = Path(index_dir)
-        settings = (settings or Settings()).model_copy(update=overrides)
-        # Check the index before paying for the model.
         index = load_index(settings)
         return cls(settings, embedder or SentenceTransformerEmbedder(settings.model), index)
 
@@ -92,6 +75,10 @@ class Assistant:
         """The question, stripped, or a :class:`QuestionError` that says what is wrong."""
         if not isinstance(question, str):
             raise QuestionError("The question must be text.")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate such as "\ud800": not text any tokenizer takes
+            raise QuestionError("The question contains characters that are not valid text.") from None
         text = question.strip()
         if not text:
             raise QuestionError("Please type a question.")

@@ -27,7 +27,6 @@ class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors, one row per text."""
 
     name: str
-    dimension: int
 
     def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray: ...
 

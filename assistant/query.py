@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .lexical import _stemmer, _stopwords
+from .index.lexical import _stemmer, _stopwords
 
 # A word as the corrector sees it: letters and digits, with an inner apostrophe
 # ("can't", "mum's"). Everything between words is kept byte for byte.
@@ -455,7 +455,7 @@ class QueryProcessor:
     def focus_terms(self, text: str) -> tuple[FocusTerm, ...]:
         """The content words of a question, most informative first.
 
-        - Content words: what :func:`assistant.lexical.tokenize` keeps (no
+        - Content words: what :func:`assistant.index.lexical.tokenize` keeps (no
           stopwords or question words, no single letters), so focus terms and
           retrieval agree; numbers are left out, since a "39" or "2018" does not
           say what the question is about. One term per stem, first form kept.

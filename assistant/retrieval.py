@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .index import Index
-from .lexical import tokenize
+from .index.lexical import tokenize
+from .index.load import Index
 from .query import FocusTerm, ProcessedQuery
 from .settings import Settings
 
@@ -34,7 +34,6 @@ class Hit:
 
     row: int
     score: float
-    dense: float
     lexical: float
 
 
@@ -82,7 +81,7 @@ def retrieve(
     lexical = lexical_raw / (lexical_raw + settings.bm25_half)
 
     qvec = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-    dense_scores, dense_rows = index.dense.search(qvec, k)
+    dense_scores, dense_rows = index.dense.search(qvec, k)  # ids are rows
     rows = {int(r) for r in dense_rows[0] if r >= 0}
     rows.update(int(r) for r in np.argpartition(-lexical, k - 1)[:k] if lexical[r] > 0)
     second_scores = index.second_scores(second) if second is not None else None
@@ -94,8 +93,7 @@ def retrieve(
     dense = dict(zip((int(r) for r in dense_rows[0]), (float(s) for s in dense_scores[0]), strict=True))
     missing = [r for r in rows if r not in dense]
     if missing:
-        vectors = index.dense.reconstruct_batch(np.asarray(missing, dtype=np.int64))
-        dense.update(zip(missing, (float(s) for s in vectors @ qvec[0]), strict=True))
+        dense.update(zip(missing, (float(s) for s in index.dense.scores(qvec[0], missing)), strict=True))
 
     centred = index.centred_cosine(qvec[0], list(rows), dense)
     w, beta = settings.dense_weight, settings.centering
@@ -107,7 +105,7 @@ def retrieve(
         score = w * semantic + (1 - w) * float(lexical[r])
         if index.spans[r].context is not None:  # too short to stand alone
             score -= settings.short_span_penalty
-        hits.append(Hit(r, score, dense[r], float(lexical[r])))
+        hits.append(Hit(r, score, float(lexical[r])))
     hits.sort(key=lambda h: (-h.score, h.row))
     unknown = tuple(t for t in query.focus if not lexicon.knows(t.stem))
     return Retrieval(query.corrected, tuple(hits), tuple(terms), query.focus, unknown, second_best)

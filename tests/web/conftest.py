@@ -6,21 +6,19 @@ state of the repository's ``index/``.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from assistant.core import Assistant
 from assistant.embedding import Embedder
 from assistant.index import build_index
-from assistant.server import ServerThread, build_app
 from assistant.settings import REPO_ROOT, Settings
+from assistant.testing import FakeEmbedder, ServerThread
+from assistant.web.app import build_app
 
 from .support import CHROMIUM, CHROMIUM_ARGS, PageServer
 
@@ -33,22 +31,6 @@ GRADIO_TEMP_DIR = Path(tempfile.mkdtemp(prefix="gradio-test-"))
 os.environ["GRADIO_TEMP_DIR"] = str(GRADIO_TEMP_DIR)
 
 
-class HashEmbedder:
-    """Deterministic bag-of-words vectors (no model): texts that share words are close."""
-
-    name = "web-test-hash-embedder"
-    dimension = 96
-
-    def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z]+", text.lower()):
-                out[row, int(hashlib.sha1(word[:6].encode()).hexdigest(), 16) % self.dimension] += 1.0
-            norm = float(np.linalg.norm(out[row]))
-            out[row] = out[row] / norm if norm else 1.0 / np.sqrt(self.dimension)
-        return out
-
-
 def _assistant(index_dir: Path, embedder: Embedder) -> Assistant:
     settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name, second_model=None)
     return Assistant(settings, embedder, build_index(settings, embedder))
@@ -56,8 +38,8 @@ def _assistant(index_dir: Path, embedder: Embedder) -> Assistant:
 
 @pytest.fixture(scope="session")
 def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    """The real corpus with a hash embedder: fast, for API tests that need any answer."""
-    return _assistant(tmp_path_factory.mktemp("web-fake-index"), HashEmbedder())
+    """The real corpus with the fake embedder: fast, for API tests that need any answer."""
+    return _assistant(tmp_path_factory.mktemp("web-fake-index"), FakeEmbedder())
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +53,7 @@ def live_server(real_assistant: Assistant) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def fake_live_server(fake_assistant: Assistant) -> Iterator[str]:
-    """The full app over the hash embedder on loopback: for HTTP tests that need a real server, not the model."""
+    """The full app over the fake embedder on loopback: for HTTP tests that need a real server, not the model."""
     server = ServerThread(build_app(fake_assistant))
     url = server.start()
     yield url

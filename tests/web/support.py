@@ -1,9 +1,13 @@
-"""Loopback helpers shared by the browser tests and scripts/screenshots.py."""
+"""Loopback helpers shared by the web tests and scripts/screenshots.py."""
 
 from __future__ import annotations
 
 import http.server
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, headless, with nothing reaching for the network on start.
@@ -45,3 +49,15 @@ class PageServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def complete_event(client: httpx.Client, url: str) -> str:
+    """The data of the ``complete`` event of a Gradio ``call`` stream (or the error event's)."""
+    with client.stream("GET", url, timeout=30) as stream:
+        event = ""
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                return f"{event}: {line[5:].strip()}"
+    raise AssertionError("the stream ended without a result")

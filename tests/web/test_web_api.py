@@ -1,4 +1,4 @@
-"""The HTTP API, headers and pages, through FastAPI's TestClient (no model: a hash embedder)."""
+"""The HTTP API, headers and pages, through FastAPI's TestClient (no model: the fake embedder)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from assistant.core import Assistant
 from assistant.errors import IndexNotReady, QuestionError
 from assistant.safety import DISCLAIMER
-from assistant.server import build_app, readiness_of
 from assistant.settings import Settings
+from assistant.web.app import build_app
+from assistant.web.readiness import readiness_of
 
 DOC = "back-spasms-stretches-and-exercises.txt"
 QUESTION = "Can stretching make back spasms worse?"
@@ -26,7 +27,7 @@ def client(fake_assistant: Assistant) -> Iterator[TestClient]:
 
 
 def _with_origins(assistant: Assistant, origins: list[str]) -> Settings:
-    return assistant.settings.model_copy(update={"allowed_origins": origins})
+    return assistant.settings.replace(allowed_origins=origins)
 
 
 # --- Health and loading ----------------------------------------------------
@@ -95,6 +96,13 @@ def test_build_app_wants_exactly_one_source_of_assistant(fake_assistant: Assista
 # --- /api/ask --------------------------------------------------------------
 
 
+@pytest.fixture
+def pinned_answer_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every answer gets the same id, so two answers to one question have equal dicts."""
+    monkeypatch.setattr("assistant.answer.new_answer_id", lambda: "0" * 32)
+
+
+@pytest.mark.usefixtures("pinned_answer_ids")
 @pytest.mark.parametrize("question", [QUESTION, "What is the capital of France?", "I fell and my legs are numb"])
 def test_ask_returns_exactly_the_answer_dict(client: TestClient, fake_assistant: Assistant, question: str) -> None:
     response = client.post("/api/ask", json={"question": question})

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from assistant.core import Assistant
 from assistant.safety import PREAMBLE
-from assistant.server import ServerThread, build_app
+from assistant.testing import ServerThread
+from assistant.web.app import build_app
 
 from .conftest import PageServer, host_page
 
@@ -175,7 +176,7 @@ def test_a_site_that_is_not_allowed_cannot_frame_the_chat(
     allowed = page_server("")
     blocked = page_server("")
     allowed_origin = f"http://localhost:{allowed.port}"
-    settings = real_assistant.settings.model_copy(update={"allowed_origins": [allowed_origin]})
+    settings = real_assistant.settings.replace(allowed_origins=[allowed_origin])
     server = ServerThread(build_app(real_assistant, settings=settings, ui=False))
     app_url = server.start()
     try:

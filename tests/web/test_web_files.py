@@ -17,10 +17,11 @@ import httpx
 import pytest
 
 from assistant.core import Assistant
-from assistant.gradio_guard import TEXT_ONLY, RefusedCall, check_call_body
 from assistant.settings import REPO_ROOT
+from assistant.web.gradio_guard import TEXT_ONLY, RefusedCall, check_call_body
 
 from .conftest import GRADIO_TEMP_DIR
+from .support import complete_event
 
 SECRET = REPO_ROOT / "constraints.txt"
 # A file that exists, one the project owns, and one that does not exist.
@@ -47,18 +48,6 @@ def assert_nothing_leaked(response: httpx.Response) -> None:
     assert SECRET.read_text("utf-8")[:40] not in body
     names = {p.name for p in cached_files()}
     assert not names & {"passwd", "constraints.txt", "README.md", "secret.txt"}
-
-
-def complete_event(client: httpx.Client, url: str) -> str:
-    """The data of the ``complete`` event of a ``call`` stream (or the error event's)."""
-    with client.stream("GET", url, timeout=30) as stream:
-        event = ""
-        for line in stream.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                return f"{event}: {line[5:].strip()}"
-    raise AssertionError("the stream ended without a result")
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +193,7 @@ def test_the_chat_functions_take_no_client_history(fake_assistant: Assistant) ->
     """Every function of the page reads only a text box and server-side state, never the chat component."""
     import gradio as gr
 
-    from assistant.ui import build_blocks
+    from assistant.web.ui import build_blocks
 
     blocks = build_blocks(fake_assistant.ask, fake_assistant.settings)
     functions = list(blocks.fns.values())

@@ -17,8 +17,8 @@ import pytest
 from assistant.core import Assistant
 from assistant.errors import IndexNotReady
 from assistant.safety import PREAMBLE
-from assistant.server import serve
 from assistant.settings import REPO_ROOT, Settings
+from assistant.web.app import serve
 
 pytestmark = pytest.mark.model
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.errors import AssistantError
-from assistant.headers import OriginError, frame_ancestors, origin_regex
+from assistant.web.origins import OriginError, frame_ancestors, origin_regex
 
 
 def _allows(origins: list[str], origin: str) -> bool:

@@ -12,7 +12,7 @@ from assistant.answer import Answer, Snippet
 from assistant.corpus import Span
 from assistant.safety import GROUP_LABELS, NOT_COVERED, PREAMBLE, URGENT_NOTICE
 from assistant.settings import REPO_ROOT
-from assistant.ui import citation_href, render_answer, render_question, sections
+from assistant.web.ui import citation_href, render_answer, render_question, sections
 
 
 def _snippet(text: str, start: int, group: str | None = None, doc: str = "a.txt") -> Snippet:
@@ -114,7 +114,7 @@ def test_differing_advice_is_grouped_under_its_labels() -> None:
 
 def test_importing_the_web_modules_loads_no_gradio_or_model() -> None:
     code = (
-        "import sys, assistant, assistant.server, assistant.ui, app; "
+        "import sys, assistant, assistant.web.app, assistant.web.ui, app; "
         "heavy = [m for m in ('gradio', 'torch', 'sentence_transformers') if m in sys.modules]; "
         "assert not heavy, heavy"
     )

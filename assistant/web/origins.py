@@ -5,16 +5,14 @@
 expression CORS matches ``Origin`` against (who may call the API from a
 browser). Entries are origins as in CSP: ``https://example.org``,
 ``http://localhost:*`` (any port) or ``https://*.example.org`` (any subdomain).
+:mod:`assistant.web.middleware` applies both.
 """
 
 from __future__ import annotations
 
 import re
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from .errors import AssistantError
+from ..errors import AssistantError
 
 # What a CSP source expression for a site looks like: scheme, host (optionally
 # "*." in front), optional port or "*".
@@ -64,35 +62,3 @@ def frame_ancestors(origins: list[str]) -> str:
         origin_pattern(origin)  # refuse entries a browser would misread
     sources = " ".join(o.strip().rstrip("/") for o in origins)
     return f"frame-ancestors {sources}" if sources else "frame-ancestors 'none'"
-
-
-class SecurityHeadersMiddleware:
-    """Adds safe defaults to every response and ``frame-ancestors`` to every HTML page.
-
-    Pure ASGI, so it wraps the mounted Gradio app and streaming responses alike.
-    The policy goes on HTML only: it is the document being framed that a browser
-    checks, and other responses gain nothing from it.
-    """
-
-    def __init__(self, app: ASGIApp, *, frame_policy: str) -> None:
-        self.app = app
-        self.frame_policy = frame_policy
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                if headers.get("content-type", "").startswith("text/html"):
-                    existing = headers.get("content-security-policy")
-                    headers["Content-Security-Policy"] = (
-                        f"{existing}; {self.frame_policy}" if existing else self.frame_policy
-                    )
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

@@ -9,6 +9,10 @@ Citations are ``<a class="citation" href="#source?doc=…&start=…&end=…">``:
 Gradio's chat sanitizer drops ``data-`` attributes but keeps ``class`` and
 ``href``, so the passage to show travels in the link itself. ``chat.js``
 intercepts the click and fills ``#source-viewer`` from ``/api/source``.
+
+Answers are drawn from their wire shape, :class:`~assistant.schemas.AnswerOut`,
+as the widget draws them from ``/api/ask``. The answer's ``id`` travels as a
+class, ``qa-answer-id-<id>``, on the answer's container, for the same reason.
 """
 
 from __future__ import annotations
@@ -16,20 +20,19 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
-from .answer import Answer, Snippet
-from .errors import AssistantError, QuestionError
-from .safety import DISCLAIMER, GROUP_LABELS
-from .settings import Settings
+from ..answer import Answer, Snippet
+from ..errors import AssistantError, QuestionError
+from ..safety import DISCLAIMER, GROUP_LABELS
+from ..schemas import AnswerOut, SnippetOut
+from ..settings import Settings
+from . import STATIC_DIR
 
 if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 TITLE = "Ask the source"
 
@@ -53,13 +56,22 @@ ChatHistory = list[dict[str, Any]]
 # --- Rendering (no Gradio needed) ------------------------------------------
 
 
-def citation_href(snippet: Snippet) -> str:
+class _Grouped(Protocol):
+    @property
+    def group(self) -> str | None: ...
+
+
+#: A snippet or its wire shape: anything with a ``group``.
+G = TypeVar("G", bound=_Grouped)
+
+
+def citation_href(snippet: Snippet | SnippetOut) -> str:
     """The link a citation carries: which document and which characters to show."""
-    span = snippet.span
-    return "#source?" + urlencode({"doc": span.doc, "start": span.start, "end": span.end})
+    where = snippet.span if isinstance(snippet, Snippet) else snippet
+    return "#source?" + urlencode({"doc": where.doc, "start": where.start, "end": where.end})
 
 
-def sections(snippets: Iterable[Snippet]) -> list[tuple[str | None, list[Snippet]]]:
+def sections(snippets: Iterable[G]) -> list[tuple[str | None, list[G]]]:
     """Quotes in display order: those on no side first, then each side of differing advice.
 
     The sides follow the order of ``GROUP_LABELS`` (caution before
@@ -77,10 +89,17 @@ def render_question(question: str) -> str:
     return f'<p class="qa-question">{html.escape(question)}</p>'
 
 
-def render_answer(answer: Answer) -> str:
+def answer_id_class(answer_id: str) -> str:
+    """The class that carries an answer's id in the chat (Gradio's sanitizer drops ``data-`` attributes)."""
+    return "qa-answer-id-" + answer_id
+
+
+def render_answer(answer: Answer | AnswerOut) -> str:
     """One answer as HTML: urgent notice first, then the preamble, then the cited quotes or the not-covered message."""
+    if isinstance(answer, Answer):
+        answer = AnswerOut.from_answer(answer)
     esc = html.escape
-    parts = ['<div class="qa-answer">']
+    parts = [f'<div class="qa-answer {esc(answer_id_class(answer.id))}">']
     if answer.notice:
         parts.append(f'<div class="qa-notice qa-urgent" role="alert"><p>{esc(answer.notice)}</p></div>')
     parts.append(f'<p class="qa-preamble">{esc(answer.preamble)}</p>')
@@ -89,16 +108,16 @@ def render_answer(answer: Answer) -> str:
     number = 0
     for group, items in sections(answer.snippets):
         if group is not None:
-            label = GROUP_LABELS.get(group, group)
+            label = items[0].group_label or group
             parts.append(
                 f'<section class="qa-group qa-group-{esc(group)}"><h4 class="qa-group-label">{esc(label)}</h4>'
             )
         for snippet in items:
             number += 1
-            title = answer.titles.get(snippet.span.doc) or snippet.span.doc
+            title = snippet.title or snippet.doc
             parts.append(
                 '<blockquote class="qa-quote">'
-                f'<p class="qa-quote-text">{esc(snippet.span.text)}</p>'
+                f'<p class="qa-quote-text">{esc(snippet.text)}</p>'
                 f'<footer><a class="citation" href="{esc(citation_href(snippet))}" '
                 f'title="Show this passage in the source">[{number}] {esc(title)}</a></footer>'
                 "</blockquote>"

@@ -1,4 +1,12 @@
-"""The lexical side: BM25 (bm25s) over stemmed words, for the words people actually type."""
+"""The lexical side: BM25 (bm25s) over stemmed words, for the words people actually type.
+
+Retrieval takes BM25's score of every row, not a top-k list: it scores the union
+of every retriever's candidates lexically, and bm25s 0.3 computes the full score
+vector for a top-k query anyway (``BM25.retrieve`` calls ``get_scores`` and then
+selects with ``argpartition``; its numba backend does the same), so asking for
+the top k would cost as much and would need the scores of the other candidates
+on top. The arrays are memory-mapped on load.
+"""
 
 from __future__ import annotations
 
@@ -68,7 +76,7 @@ class Lexicon:
     def load(cls, folder: Path) -> Lexicon:
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), load_corpus=False, allow_pickle=False))
+        return cls(bm25s.BM25.load(str(folder), load_corpus=False, allow_pickle=False, mmap=True))
 
     def knows(self, stem: str) -> bool:
         """A stem the source uses, or a clipped form of one ("physio" for "physiotherapy", 5+ letters)."""

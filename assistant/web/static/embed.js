@@ -60,8 +60,10 @@
       });
   }
 
+  /** One answer from /api/ask (the AnswerOut schema of assistant/schemas.py), built with DOM calls. */
   function renderAnswer(answer) {
     var box = el("div", "answer");
+    box.setAttribute("data-answer-id", answer.id); // for feedback later; the chat page uses a class instead
     if (answer.notice) {
       var urgent = el("div", "notice urgent", answer.notice);
       urgent.setAttribute("role", "alert");
@@ -87,10 +89,8 @@
         quote.appendChild(el("p", "quote-text", snippet.text));
         var footer = el("footer");
         var link = el("a", "citation", "[" + number + "] " + (snippet.title || snippet.doc));
+        // The passage travels in the link itself, as on the chat page (parseCitation reads it).
         link.href = window.QuoteSourceViewer.citationHref(snippet);
-        link.setAttribute("data-doc", snippet.doc);
-        link.setAttribute("data-start", String(snippet.start));
-        link.setAttribute("data-end", String(snippet.end));
         link.title = "Show this passage in the source";
         footer.appendChild(link);
         quote.appendChild(footer);

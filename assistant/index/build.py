@@ -1,0 +1,257 @@
+"""Build and save the index: chunk the corpus, embed it, and write every file atomically.
+
+This is the only part of the index package that imports the chunker (and so
+langchain): answering a question loads an index without it.
+
+Everything on disk is a plain, inspectable file (JSON, ``.npy`` without pickle,
+FAISS's own format). Each file is written under a temporary name and moved into
+place with ``os.replace``; the manifest, which holds the sha256 of every other
+file, is written last, so a half-written index never passes as a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import stance
+from ..chunking import Sentence, chunk_document
+from ..corpus import Document, load_corpus
+from ..embedding import Embedder, PassageEmbedder, load_second_model
+from ..errors import CorpusError
+from ..settings import Settings
+from .dense import DEFAULT_KIND, make_dense
+from .lexical import Lexicon
+from .load import Index
+from .records import (
+    BM25_DIR,
+    CENTRED_NORMS,
+    CENTROID,
+    CENTROID_DOTS,
+    DENSE,
+    FORMAT_VERSION,
+    LIBRARIES,
+    MANIFEST,
+    SECOND,
+    SECOND_CENTRED,
+    SECOND_CENTROID,
+    SPANS,
+    IndexedSpan,
+    chunker_fingerprint,
+    sha256_file,
+)
+
+__all__ = ["build_index", "chunk_corpus", "chunker_fingerprint", "save_index"]
+
+logger = logging.getLogger(__name__)
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through ``write(tmp_path)`` and move it into place atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        with tmp_path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _write_json(path: Path, data: object) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
+
+    _atomic_write(path, write)
+
+
+def _write_npy(path: Path, array: np.ndarray) -> None:
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:  # a handle, so numpy does not append ".npy" to the temp name
+            np.save(handle, array, allow_pickle=False)
+
+    _atomic_write(path, write)
+
+
+def centring_terms(vectors: np.ndarray, centroid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: ``v·c`` and ``|v - c|``, what the centred cosine needs besides the plain dot product."""
+    dots = vectors @ centroid
+    norms = np.linalg.norm(vectors - centroid, axis=1)
+    return dots.astype(np.float32, copy=False), norms.astype(np.float32, copy=False)
+
+
+def centre_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows moved by minus their mean and normalised, and that mean (both float32)."""
+    centre = vectors.mean(axis=0)
+    moved = vectors - centre
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    return (moved / np.where(norms == 0, 1.0, norms)).astype(np.float32), centre.astype(np.float32)
+
+
+# --- Build -----------------------------------------------------------------
+
+
+def chunk_corpus(
+    documents: list[Document], settings: Settings, progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None
+) -> list[Sentence]:
+    """All sentences of all documents, in corpus order."""
+    sentences: list[Sentence] = []
+    for document in progress(documents) if progress else documents:
+        sentences.extend(
+            chunk_document(
+                document,
+                max_span_chars=settings.max_span_chars,
+                min_standalone_chars=settings.min_standalone_chars,
+            )
+        )
+    return sentences
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    second: PassageEmbedder | None = None,
+    show_progress: bool = False,
+) -> Index:
+    """Read the corpus, chunk, embed and index it, and save everything to ``settings.index_dir``.
+
+    ``second`` is the second retriever when the caller has loaded it already;
+    otherwise the one ``settings.second_model`` names is loaded here.
+    """
+    documents = load_corpus(settings.corpus_dir)
+    progress = None
+    if show_progress:
+        from tqdm import tqdm
+
+        def progress(items: Iterable[Any]) -> Iterable[Any]:
+            return tqdm(items, desc="Chunking documents", unit="doc")
+
+    sentences = chunk_corpus(documents, settings, progress)
+    searchable = [s for s in sentences if s.searchable]
+    if not searchable:
+        raise CorpusError(
+            f"The corpus in {settings.corpus_dir} has no sentence that can be quoted "
+            "(it is empty or all site boilerplate)."
+        )
+    spans = [IndexedSpan(s.span, stance.stance(s.span.text), s.context) for s in searchable]
+    logger.info("Embedding %d sentences with %s", len(spans), embedder.name)
+    vectors = np.ascontiguousarray(
+        embedder.embed([s.span.text for s in spans], show_progress_bar=show_progress), dtype=np.float32
+    )
+    dense = make_dense(DEFAULT_KIND, vectors.shape[1])
+    dense.add(vectors, np.arange(len(spans), dtype=np.int64))  # id = row in spans.json
+    lexicon = Lexicon.build([s.span.text for s in spans])
+
+    centroid = vectors.mean(axis=0).astype(np.float32)
+    centroid_dots, centred_norms = centring_terms(vectors, centroid)
+    second_vectors = second_centred = second_centroid = None
+    if settings.second_model:
+        second = second or load_second_model(settings.second_model)
+        assert second is not None
+        logger.info("Embedding %d sentences with %s", len(spans), second.name)
+        second_vectors = second.embed_passages([s.span.text for s in spans], show_progress_bar=show_progress)
+        second_centred, second_centroid = centre_rows(second_vectors)
+    index = Index(
+        spans=spans,
+        documents={d.path: d for d in documents},
+        dense=dense,
+        lexicon=lexicon,
+        centroid=centroid,
+        centroid_dots=centroid_dots,
+        centred_norms=centred_norms,
+        second=second_vectors,
+        second_centred=second_centred,
+        second_centroid=second_centroid,
+    )
+    index.manifest = save_index(index, sentences, settings, embedder)
+    return index
+
+
+def save_index(index: Index, sentences: list[Sentence], settings: Settings, embedder: Embedder) -> dict[str, Any]:
+    """Write the index files, then the manifest that vouches for them."""
+    out = settings.index_dir
+    out.mkdir(parents=True, exist_ok=True)
+    # Without a manifest the folder reads as "missing" until the new one is complete.
+    (out / MANIFEST).unlink(missing_ok=True)
+
+    records = []
+    row = 0  # index.spans holds the searchable sentences in corpus order
+    for sentence in sentences:
+        record: dict[str, Any] = {
+            "doc": sentence.span.doc,
+            "start": sentence.span.start,
+            "end": sentence.span.end,
+            "text": sentence.span.text,
+        }
+        if sentence.searchable:
+            record.update(row=row, stance=index.spans[row].stance, context=sentence.context)
+            row += 1
+        else:
+            record.update(boilerplate=sentence.boilerplate, duplicate_of=sentence.duplicate_of)
+        records.append(record)
+    _write_json(out / SPANS, records)
+    _atomic_write(out / DENSE, index.dense.save)
+    arrays = {CENTROID: index.centroid, CENTROID_DOTS: index.centroid_dots, CENTRED_NORMS: index.centred_norms}
+    if index.second is not None and index.second_centred is not None and index.second_centroid is not None:
+        arrays.update(
+            {SECOND: index.second, SECOND_CENTRED: index.second_centred, SECOND_CENTROID: index.second_centroid}
+        )
+    for name, array in arrays.items():
+        _write_npy(out / name, array)
+    for name in (SECOND, SECOND_CENTRED, SECOND_CENTROID):
+        if name not in arrays:
+            (out / name).unlink(missing_ok=True)
+
+    bm25_dir = out / BM25_DIR
+    bm25_dir.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".bm25-") as staging:
+        index.lexicon.save(Path(staging))
+        for old in bm25_dir.iterdir():
+            old.unlink()
+        for new in sorted(Path(staging).iterdir()):
+            os.replace(new, bm25_dir / new.name)
+
+    files = sorted([SPANS, DENSE, *arrays, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
+    manifest = {
+        "format": FORMAT_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": embedder.name,
+        "second_model": settings.second_model if index.second is not None else None,
+        "dimension": index.dense.dimension,
+        "dense_kind": index.dense.kind,
+        "chunker": chunker_fingerprint(settings),
+        "documents": {d.path: {"sha256": d.sha256, "chars": len(d.text)} for d in index.documents.values()},
+        "counts": {
+            "sentences": len(sentences),
+            "searchable": len(index.spans),
+            "boilerplate": sum(1 for s in sentences if s.boilerplate),
+            "duplicates": sum(1 for s in sentences if s.duplicate_of is not None),
+        },
+        "libraries": _library_versions(),
+        "files": {name: sha256_file(out / name) for name in files},
+    }
+    _write_json(out / MANIFEST, manifest)
+    return manifest

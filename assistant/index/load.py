@@ -1,0 +1,215 @@
+"""Load and verify the index: schema, checksums, freshness, and every span against the corpus.
+
+Loading reads what retrieval needs and no more: the dense index, BM25, and
+plain ``.npy`` arrays written at build time (the per-row centring terms, the
+second retriever's vectors), memory-mapped rather than copied into memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..corpus import Document, load_corpus
+from ..errors import IndexNotReady
+from ..settings import Settings
+from .dense import DenseIndex, load_dense
+from .lexical import Lexicon
+from .records import (
+    BM25_DIR,
+    CENTRED_NORMS,
+    CENTROID,
+    CENTROID_DOTS,
+    DENSE,
+    FORMAT_VERSION,
+    SECOND,
+    SECOND_CENTRED,
+    SECOND_CENTROID,
+    SPANS,
+    IndexedSpan,
+    check_files,
+    chunker_fingerprint,
+    read_manifest,
+    span_from_record,
+)
+
+__all__ = ["Index", "check_files", "check_fresh", "index_status", "load_index", "read_manifest"]
+
+
+@dataclass
+class Index:
+    """A loaded, verified index and the documents it was built from.
+
+    Row ``i`` of ``spans`` is id ``i`` of ``dense`` and document ``i`` of ``lexicon``.
+    """
+
+    spans: list[IndexedSpan]
+    documents: dict[str, Document]
+    dense: DenseIndex
+    lexicon: Lexicon
+    centroid: np.ndarray
+    #: Per row: its vector's dot product with the centroid, and the norm of the vector minus the centroid.
+    centroid_dots: np.ndarray
+    centred_norms: np.ndarray
+    manifest: dict[str, Any] = field(default_factory=dict)
+    #: The second retriever's passage vectors (rows as ``spans``), or None.
+    second: np.ndarray | None = None
+    #: The second retriever's rows centred on their own mean and normalised, and that mean.
+    second_centred: np.ndarray | None = None
+    second_centroid: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if (self.second is None) != (self.second_centred is None) or (self.second is None) != (
+            self.second_centroid is None
+        ):
+            raise ValueError("the second retriever's vectors, centred rows and centroid come together")
+
+    def second_scores(self, query: np.ndarray) -> np.ndarray | None:
+        """Centred cosine of every row with the second retriever's query vector (None without one).
+
+        As for the main model, centring on the corpus removes the topic every
+        sentence shares, so what is distinctive in the question decides.
+        """
+        if self.second_centred is None or self.second_centroid is None:
+            return None
+        moved = np.asarray(query, dtype=np.float32).reshape(-1) - self.second_centroid
+        norm = float(np.linalg.norm(moved)) or 1.0
+        result: np.ndarray = self.second_centred @ (moved / norm)
+        return result
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def centred_cosine(self, query: np.ndarray, rows: list[int], dots: dict[int, float]) -> dict[int, float]:
+        """Cosine between query and rows after both are moved by minus the centroid.
+
+        ``dots`` holds the plain dot products already computed for the rows, so
+        nothing is recomputed: (v-c)·(q-c) = v·q - v·c - q·c + c·c.
+        """
+        c = self.centroid
+        q_dot_c = float(query @ c)
+        c_dot_c = float(c @ c)
+        q_norm = float(np.linalg.norm(query - c)) or 1.0
+        out = {}
+        for r in rows:
+            num = dots[r] - float(self.centroid_dots[r]) - q_dot_c + c_dot_c
+            out[r] = num / ((float(self.centred_norms[r]) or 1.0) * q_norm)
+        return out
+
+
+def check_fresh(manifest: dict[str, Any], documents: list[Document], settings: Settings) -> None:
+    """Raise ``IndexNotReady("stale")`` when the corpus or settings no longer match the manifest."""
+    where = settings.index_dir
+    if manifest.get("format") != FORMAT_VERSION:
+        found = manifest.get("format")
+        raise IndexNotReady("stale", f"it has format {found}, this version reads {FORMAT_VERSION}", where)
+    if manifest.get("model") != settings.model:
+        built_with = manifest.get("model")
+        raise IndexNotReady("stale", f"it was built with model {built_with!r}, settings say {settings.model!r}", where)
+    if manifest.get("second_model") != settings.second_model:
+        built_with = manifest.get("second_model")
+        raise IndexNotReady(
+            "stale", f"it was built with second model {built_with!r}, settings say {settings.second_model!r}", where
+        )
+    if manifest.get("chunker") != chunker_fingerprint(settings):
+        raise IndexNotReady("stale", "the chunking settings or rules changed since it was built", where)
+    built = manifest.get("documents") or {}
+    current = {d.path: d.sha256 for d in documents}
+    for path in sorted(set(built) | set(current)):
+        if path not in current:
+            raise IndexNotReady("stale", f"{path} was removed from the corpus", where)
+        if path not in built:
+            raise IndexNotReady("stale", f"{path} was added to the corpus", where)
+        if built[path].get("sha256") != current[path]:
+            raise IndexNotReady("stale", f"{path} changed since the index was built", where)
+
+
+def index_status(settings: Settings) -> str:
+    """``"ok"``, or the reason (missing, stale, corrupt) the index cannot be used."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+        check_fresh(manifest, load_corpus(settings.corpus_dir), settings)
+        check_files(manifest, settings.index_dir)
+    except IndexNotReady as exc:
+        return exc.reason
+    return "ok"
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A plain ``.npy`` file, memory-mapped read-only (never unpickled)."""
+    array: np.ndarray = np.load(path, mmap_mode="r", allow_pickle=False)
+    return array
+
+
+def load_index(settings: Settings) -> Index:
+    """Load the index, refusing one that is missing, stale or corrupt."""
+    where = settings.index_dir
+    manifest = read_manifest(where)
+    documents = load_corpus(settings.corpus_dir)
+    check_fresh(manifest, documents, settings)
+    check_files(manifest, where)
+    by_path = {d.path: d for d in documents}
+    second = second_centred = second_centroid = None
+    try:
+        records = json.loads((where / SPANS).read_text("utf-8"))
+        dense = load_dense(manifest.get("dense_kind", ""), where / DENSE)
+        centroid = np.load(where / CENTROID, allow_pickle=False)
+        centroid_dots = _mapped(where / CENTROID_DOTS)
+        centred_norms = _mapped(where / CENTRED_NORMS)
+        lexicon = Lexicon.load(where / BM25_DIR)
+        if settings.second_model:
+            second = _mapped(where / SECOND)
+            second_centred = _mapped(where / SECOND_CENTRED)
+            second_centroid = _mapped(where / SECOND_CENTROID)
+    except Exception as exc:  # checksums passed, so this is a bug or a foreign file
+        raise IndexNotReady("corrupt", f"its files cannot be read ({exc})", where) from exc
+
+    rows = sorted((r for r in records if "row" in r), key=lambda r: r["row"])
+    spans = []
+    for expected_row, record in enumerate(rows):
+        item = span_from_record(record)
+        document = by_path.get(item.span.doc)
+        if record["row"] != expected_row or document is None or not item.span.matches(document.text):
+            raise IndexNotReady("corrupt", f"span {expected_row} does not match the corpus text", where)
+        spans.append(item)
+    n = len(spans)
+    if dense.ntotal != n or lexicon.size != n:
+        raise IndexNotReady("corrupt", "the vector, BM25 and span counts disagree", where)
+    if not np.array_equal(dense.ids(), np.arange(n, dtype=np.int64)):
+        raise IndexNotReady("corrupt", "the vector ids are not the span rows", where)
+    d = dense.dimension
+    if d != manifest.get("dimension"):
+        raise IndexNotReady("corrupt", "the vector dimension disagrees with the manifest", where)
+    if centroid.shape != (d,):
+        raise IndexNotReady("corrupt", "the centroid does not fit the vectors", where)
+    for name, array in ((CENTROID_DOTS, centroid_dots), (CENTRED_NORMS, centred_norms)):
+        if array.shape != (n,) or array.dtype != np.float32:
+            raise IndexNotReady("corrupt", f"{name} does not fit the spans", where)
+    if second is not None:
+        if second.ndim != 2 or second.shape[0] != n or second.dtype != np.float32:
+            raise IndexNotReady("corrupt", f"{SECOND} does not fit the spans", where)
+        if second_centred is None or second_centred.shape != second.shape or second_centred.dtype != np.float32:
+            raise IndexNotReady("corrupt", f"{SECOND_CENTRED} does not fit {SECOND}", where)
+        if (
+            second_centroid is None
+            or second_centroid.shape != (second.shape[1],)
+            or second_centroid.dtype != np.float32
+        ):
+            raise IndexNotReady("corrupt", f"{SECOND_CENTROID} does not fit {SECOND}", where)
+    return Index(
+        spans=spans,
+        documents=by_path,
+        dense=dense,
+        lexicon=lexicon,
+        centroid=centroid,
+        centroid_dots=centroid_dots,
+        centred_norms=centred_norms,
+        manifest=manifest,
+        second=second,
+        second_centred=second_centred,
+        second_centroid=second_centroid,
+    )
