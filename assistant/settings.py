@@ -88,8 +88,19 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     # Turns of one chat session kept on the server (the chat shows these).
     max_history_turns: int = Field(20, ge=1, le=200)
-    # Largest request body the chat's function calls accept.
+    # Largest request body any route accepts (413 before it is read).
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Questions per minute per client on the routes that answer (429 past it).
+    rate_limit: int = Field(30, ge=1)
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Host names the server is reached by (beside loopback names and the bind address); a request naming
+    # another host has its Host header replaced, so no URL the server builds points elsewhere.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Questions the chat page's queue holds at once before it says "busy".
+    queue_size: int = Field(32, ge=1)
+    # Serve the interactive API docs (/docs, /redoc); they load Swagger UI from a CDN.
+    api_docs: bool = False
 
     # Server.
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("ASSISTANT_HOST", "HOST"))
@@ -103,6 +114,32 @@ class Settings(BaseSettings):
     def _no_second_model(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in ("", "none", "off"):
             return None
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network") from exc
         return value
 
     @field_validator("allowed_origins", mode="before")

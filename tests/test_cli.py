@@ -3,11 +3,16 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from assistant.index import MANIFEST, build_index
+from assistant.settings import Settings
+from assistant.testing import FakeEmbedder
 
 from .conftest import REPO_CORPUS
 
@@ -52,6 +57,50 @@ def test_invalid_setting_is_reported(dirs: dict[str, str]) -> None:
     result = run(["ask", "x"], {**dirs, "ASSISTANT_MAX_SNIPPETS": "lots"})
     assert result.returncode == 2
     assert "max_snippets" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def corrupt_index(dirs: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
+    """An index built (with the fake embedder) for these settings, then its manifest damaged as ``request.param``."""
+    settings = Settings(
+        corpus_dir=Path(dirs["ASSISTANT_CORPUS_DIR"]),
+        index_dir=Path(dirs["ASSISTANT_INDEX_DIR"]),
+        model=FakeEmbedder.name,
+        second_model=None,
+    )
+    build_index(settings, FakeEmbedder())
+    path = settings.index_dir / MANIFEST
+    manifest = json.loads(path.read_text())
+    if request.param == "document entry a string":  # was a traceback (AttributeError) and exit 1
+        manifest["documents"] = {doc: info["sha256"] for doc, info in manifest["documents"].items()}
+    else:  # "no files listed": loaded whatever lay in the folder
+        manifest["files"] = {}
+    path.write_text(json.dumps(manifest))
+    return {**dirs, "ASSISTANT_MODEL": FakeEmbedder.name, "ASSISTANT_SECOND_MODEL": "none"}
+
+
+@pytest.mark.parametrize("corrupt_index", ["document entry a string", "no files listed"], indirect=True)
+def test_corrupt_index_gives_one_line_and_exit_2(corrupt_index: dict[str, str]) -> None:
+    result = run(["ask", "x"], corrupt_index)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: The index in ") and " is corrupt: " in lines[0]
+    assert "Rebuild it with `assistant index --rebuild`" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("corrupt_index", ["document entry a string"], indirect=True)
+def test_serve_stops_on_a_corrupt_index_with_exit_2(corrupt_index: dict[str, str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(["serve", "--port", str(port)], corrupt_index, timeout=120)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: The index in ") and " is corrupt: " in last
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.model

@@ -1,12 +1,14 @@
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from assistant.errors import CorpusError, IndexNotReady
+from assistant.errors import AssistantError, CorpusError, IndexNotReady
 from assistant.index import (
     BM25_DIR,
     CENTRED_NORMS,
@@ -15,6 +17,7 @@ from assistant.index import (
     MANIFEST,
     SECOND,
     SECOND_CENTRED,
+    SPANS,
     DenseIndex,
     build_index,
     index_status,
@@ -235,3 +238,280 @@ def test_answering_imports_no_part_of_the_build_chain() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+# --- Integrity: exactly the format's files, and a schema for the manifest and spans.json ---------
+
+
+def _corrupt(settings: Settings) -> str:
+    """The one-line detail of the "corrupt" refusal that loading (and the status) give."""
+    with pytest.raises(IndexNotReady) as info:
+        load_index(settings)
+    message = str(info.value)
+    assert info.value.reason == "corrupt", message
+    assert "\n" not in message and info.value.detail and "assistant index --rebuild" in message
+    assert index_status(settings) == "corrupt"
+    return info.value.detail
+
+
+def _manifest(settings: Settings) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((settings.index_dir / MANIFEST).read_text())
+    return manifest
+
+
+def _save_manifest(settings: Settings, manifest: dict[str, Any]) -> None:
+    (settings.index_dir / MANIFEST).write_text(json.dumps(manifest))
+
+
+def _rewrite(settings: Settings, name: str, data: object) -> None:
+    """Write ``data`` (JSON, or bytes as they are) to an index file and vouch for it in the manifest."""
+    path = settings.index_dir / name
+    path.write_bytes(data if isinstance(data, bytes) else json.dumps(data).encode())
+    manifest = _manifest(settings)
+    manifest["files"][name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    _save_manifest(settings, manifest)
+
+
+def _records(settings: Settings) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads((settings.index_dir / SPANS).read_text())
+    return records
+
+
+def test_manifest_listing_no_files_is_corrupt(mini_settings: Settings, fake_embedder) -> None:
+    build_index(mini_settings, fake_embedder)
+    manifest = _manifest(mini_settings)
+    manifest["files"] = {}
+    _save_manifest(mini_settings, manifest)
+    assert "does not list" in _corrupt(mini_settings)
+
+
+def test_dense_vectors_left_out_of_the_manifest_are_corrupt(mini_settings: Settings, fake_embedder) -> None:
+    """Other vectors in dense.faiss, unlisted, must not load as the index's own."""
+    build_index(mini_settings, fake_embedder)
+    other = make_dense("flat", fake_embedder.dimension)
+    n = _manifest(mini_settings)["counts"]["searchable"]
+    other.add(np.random.default_rng(0).standard_normal((n, fake_embedder.dimension)), np.arange(n))
+    other.save(mini_settings.index_dir / DENSE)
+    manifest = _manifest(mini_settings)
+    del manifest["files"][DENSE]
+    _save_manifest(mini_settings, manifest)
+    assert DENSE in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("extra", [SECOND, "notes.npy"])
+def test_manifest_listing_a_file_the_index_does_not_have_is_corrupt(
+    mini_settings: Settings, fake_embedder, extra: str
+) -> None:
+    """second.npy belongs to an index with a second model only; other names to none."""
+    build_index(mini_settings, fake_embedder)
+    buffer = mini_settings.index_dir / "buffer.npy"
+    np.save(buffer, np.zeros((3, 4), dtype=np.float32))
+    data = buffer.read_bytes()
+    buffer.unlink()
+    _rewrite(mini_settings, extra, data)
+    assert extra in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("stray", ["stray.npy", f"{BM25_DIR}/extra.index.npy", ".spans.json.x1y2.tmp", "old/"])
+def test_file_in_the_folder_that_the_manifest_does_not_list_is_corrupt(
+    mini_settings: Settings, fake_embedder, stray: str
+) -> None:
+    build_index(mini_settings, fake_embedder)
+    (mini_settings.index_dir / "README.md").write_text("Notes for people may sit beside the index.")
+    load_index(mini_settings)
+    path = mini_settings.index_dir / stray
+    if stray.endswith("/"):
+        path.mkdir()
+    else:
+        path.write_bytes(b"\x93NUMPY")
+    assert stray in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "0" * 64,  # a string, not {sha256, chars}
+        {"sha256": "not hex", "chars": 10},
+        {"sha256": "0" * 64, "chars": -1},
+        {"sha256": "0" * 64, "chars": "10"},
+        {"sha256": "0" * 64},
+    ],
+)
+def test_documents_entry_of_the_wrong_shape_is_corrupt(mini_settings: Settings, fake_embedder, entry: object) -> None:
+    build_index(mini_settings, fake_embedder)
+    manifest = _manifest(mini_settings)
+    manifest["documents"]["neck.txt"] = entry
+    _save_manifest(mini_settings, manifest)
+    assert "documents.neck.txt" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("counts", {"sentences": "18"}), ("dimension", 0), ("format", "3"), ("dense_kind", "hnsw"), ("surprise", 1)],
+)
+def test_manifest_fields_of_the_wrong_type_are_corrupt(
+    mini_settings: Settings, fake_embedder, key: str, value: object
+) -> None:
+    build_index(mini_settings, fake_embedder)
+    manifest = _manifest(mini_settings)
+    manifest[key] = value
+    _save_manifest(mini_settings, manifest)
+    assert MANIFEST in _corrupt(mini_settings)
+
+
+def test_document_length_that_disagrees_with_the_corpus_is_corrupt(mini_settings: Settings, fake_embedder) -> None:
+    build_index(mini_settings, fake_embedder)
+    manifest = _manifest(mini_settings)
+    manifest["documents"]["neck.txt"]["chars"] += 1
+    _save_manifest(mini_settings, manifest)
+    assert "characters" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "object",  # {"spans": [...]}, not a list
+        "strings",  # a list of texts, not records
+        "start as text",
+        "no text",
+        "row and boilerplate",
+    ],
+)
+def test_spans_json_of_the_wrong_shape_is_corrupt(mini_settings: Settings, fake_embedder, shape: str) -> None:
+    """Even with the checksum in the manifest rewritten to match."""
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    data: object = records
+    if shape == "object":
+        data = {"spans": records}
+    elif shape == "strings":
+        data = [r["text"] for r in records]
+    elif shape == "start as text":
+        records[0]["start"] = str(records[0]["start"])
+    elif shape == "no text":
+        del records[0]["text"]
+    else:
+        next(r for r in records if "row" in r)["boilerplate"] = None
+    _rewrite(mini_settings, SPANS, data)
+    assert SPANS in _corrupt(mini_settings)
+
+
+def test_counts_that_disagree_with_the_spans_are_corrupt(mini_settings: Settings, fake_embedder) -> None:
+    build_index(mini_settings, fake_embedder)
+    manifest = _manifest(mini_settings)
+    manifest["counts"]["boilerplate"] += 1
+    _save_manifest(mini_settings, manifest)
+    assert "counts" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("where", ["past the end", "start after end"])
+def test_span_offsets_outside_the_document_are_corrupt(mini_settings: Settings, fake_embedder, where: str) -> None:
+    """The text is what slicing at the bad offsets gives, so only the range check can catch them."""
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    record = next(r for r in records if "row" in r)
+    text = (mini_settings.corpus_dir / record["doc"]).read_text(encoding="utf-8")
+    if where == "past the end":
+        record["end"] = len(text) + 10
+        record["text"] = text[record["start"] :]
+    else:
+        record["start"], record["text"] = record["end"] + 1, ""
+    _rewrite(mini_settings, SPANS, records)
+    assert "offsets" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("change", ["gap", "repeat", "order"])
+def test_rows_that_are_not_0_to_n_minus_1_are_corrupt(mini_settings: Settings, fake_embedder, change: str) -> None:
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    searchable = [r for r in records if "row" in r]
+    if change == "gap":  # 0, 2, 3, ... n
+        for record in searchable[1:]:
+            record["row"] += 1
+    elif change == "repeat":
+        searchable[1]["row"] = 0
+    else:
+        searchable[0]["row"], searchable[1]["row"] = 1, 0
+    _rewrite(mini_settings, SPANS, records)
+    assert "row" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("stance", ["maybe", "CAUTION", 1, ["caution"]])
+def test_stance_that_is_not_allowed_is_corrupt(mini_settings: Settings, fake_embedder, stance: object) -> None:
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    next(r for r in records if "row" in r)["stance"] = stance
+    _rewrite(mini_settings, SPANS, records)
+    assert "stance" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize("context", ["outside", "not around", [1], [0, "9"], "0-9"])
+def test_wrong_context_is_corrupt(mini_settings: Settings, fake_embedder, context: object) -> None:
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    record = next(r for r in records if "row" in r)
+    length = len((mini_settings.corpus_dir / record["doc"]).read_text(encoding="utf-8"))
+    if context == "outside":
+        context = [record["start"], length + 1]
+    elif context == "not around":
+        context = [record["end"], record["end"]] if record["start"] < record["end"] else [length, length]
+    record["context"] = context
+    _rewrite(mini_settings, SPANS, records)
+    assert "context" in _corrupt(mini_settings)
+
+
+def test_a_repeat_of_a_later_sentence_is_corrupt(mini_settings: Settings, fake_embedder) -> None:
+    build_index(mini_settings, fake_embedder)
+    records = _records(mini_settings)
+    repeat = next(r for r in records if r.get("duplicate_of") is not None)
+    repeat["duplicate_of"] = len(records)
+    _rewrite(mini_settings, SPANS, records)
+    assert "repeats" in _corrupt(mini_settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("params.index.json", {"num_docs": "11"}),
+        ("vocab.index.json", ["neck"]),
+        ("vocab.index.json", {"neck": 10**6}),
+    ],
+)
+def test_bm25_files_of_the_wrong_shape_are_corrupt(
+    mini_settings: Settings, fake_embedder, name: str, change: object
+) -> None:
+    build_index(mini_settings, fake_embedder)
+    path = mini_settings.index_dir / BM25_DIR / name
+    data = json.loads(path.read_text())
+    data = {**data, **change} if isinstance(change, dict) else change
+    _rewrite(mini_settings, f"{BM25_DIR}/{name}", data)
+    _corrupt(mini_settings)
+
+
+def test_next_build_removes_what_a_killed_build_left(mini_settings: Settings, fake_embedder) -> None:
+    """A killed build leaves ``.<name>.<random>.tmp`` files and ``.bm25-<random>`` folders behind."""
+    build_index(mini_settings, fake_embedder)
+    out = mini_settings.index_dir
+    leftovers = [out / ".spans.json.k1ll3d.tmp", out / ".manifest.json.abc_12.tmp", out / ".dense.faiss.zz.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half written")
+    staging = out / ".bm25-q8w7e6"
+    staging.mkdir()
+    (staging / "data.csc.index.npy").write_bytes(b"half written")
+    (out / "README.md").write_text("Notes stay.")
+    assert _corrupt(mini_settings)  # the folder holds files the manifest does not list
+    build_index(mini_settings, fake_embedder)
+    assert not [p for p in [*leftovers, staging] if p.exists()]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert (out / "README.md").read_text() == "Notes stay."
+    assert index_status(mini_settings) == "ok"
+
+
+def test_build_refuses_a_folder_that_holds_other_files(mini_settings: Settings, fake_embedder) -> None:
+    """A file the index does not own is named, never deleted, and no index is written beside it."""
+    mini_settings.index_dir.mkdir()
+    (mini_settings.index_dir / "thesis.docx").write_bytes(b"someone's work")
+    with pytest.raises(AssistantError, match="thesis.docx"):
+        build_index(mini_settings, fake_embedder)
+    assert (mini_settings.index_dir / "thesis.docx").read_bytes() == b"someone's work"
+    assert index_status(mini_settings) == "missing"

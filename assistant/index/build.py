@@ -7,6 +7,8 @@ Everything on disk is a plain, inspectable file (JSON, ``.npy`` without pickle,
 FAISS's own format). Each file is written under a temporary name and moved into
 place with ``os.replace``; the manifest, which holds the sha256 of every other
 file, is written last, so a half-written index never passes as a good one.
+A build that is killed leaves temporary files behind (``.<name>.*.tmp``, and
+``.bm25-*`` staging folders); the next build removes them before it starts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -27,13 +30,14 @@ from .. import stance
 from ..chunking import Sentence, chunk_document
 from ..corpus import Document, load_corpus
 from ..embedding import Embedder, PassageEmbedder, load_second_model
-from ..errors import CorpusError
+from ..errors import AssistantError, CorpusError
 from ..settings import Settings
 from .dense import DEFAULT_KIND, make_dense
 from .lexical import Lexicon
 from .load import Index
 from .records import (
     BM25_DIR,
+    BM25_FILES,
     CENTRED_NORMS,
     CENTROID,
     CENTROID_DOTS,
@@ -41,12 +45,14 @@ from .records import (
     FORMAT_VERSION,
     LIBRARIES,
     MANIFEST,
+    NOTES,
     SECOND,
     SECOND_CENTRED,
     SECOND_CENTROID,
     SPANS,
     IndexedSpan,
     chunker_fingerprint,
+    index_files,
     sha256_file,
 )
 
@@ -65,10 +71,15 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
+#: Temporary names in the index folder: ``.<name>.<random>.tmp`` files and ``.bm25-<random>`` folders.
+TEMP_SUFFIX = ".tmp"
+BM25_STAGING_PREFIX = ".bm25-"
+
+
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write a file through ``write(tmp_path)`` and move it into place atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -110,6 +121,41 @@ def centre_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (moved / np.where(norms == 0, 1.0, norms)).astype(np.float32), centre.astype(np.float32)
 
 
+def _is_leftover(path: Path) -> bool:
+    """A temporary file or staging folder of a build that did not finish."""
+    if path.is_dir() and not path.is_symlink():
+        return path.name.startswith(BM25_STAGING_PREFIX)
+    return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+
+
+def prepare_folder(out: Path) -> None:
+    """Remove what a killed build left in the index folder; refuse a folder that holds other things.
+
+    Leftovers (the temporary names above) go; the index's own files and
+    ``bm25/`` are replaced by the build; notes (:data:`~.records.NOTES`) stay.
+    Anything else is someone's file, so the build stops and names it, rather
+    than delete it or write an index that would load as corrupt.
+    """
+    if not out.is_dir():
+        return
+    allowed = index_files(second=True) | {MANIFEST} | NOTES
+    foreign = []
+    for path in sorted(out.iterdir()):
+        if _is_leftover(path):
+            logger.info("Removing %s, left by a build that did not finish", path.name)
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        elif path.name != BM25_DIR and path.name not in allowed:
+            foreign.append(path.name)
+    if foreign:
+        raise AssistantError(
+            f"The index folder {out} holds {', '.join(foreign)}, which the index does not own. "
+            "Move that elsewhere (or point ASSISTANT_INDEX_DIR at a folder of its own), then build again."
+        )
+
+
 # --- Build -----------------------------------------------------------------
 
 
@@ -141,6 +187,7 @@ def build_index(
     ``second`` is the second retriever when the caller has loaded it already;
     otherwise the one ``settings.second_model`` names is loaded here.
     """
+    prepare_folder(settings.index_dir)
     documents = load_corpus(settings.corpus_dir)
     progress = None
     if show_progress:
@@ -226,15 +273,23 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
             (out / name).unlink(missing_ok=True)
 
     bm25_dir = out / BM25_DIR
+    if bm25_dir.is_symlink() or (bm25_dir.exists() and not bm25_dir.is_dir()):
+        bm25_dir.unlink()
     bm25_dir.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".bm25-") as staging:
+    with tempfile.TemporaryDirectory(dir=out, prefix=BM25_STAGING_PREFIX) as staging:
         index.lexicon.save(Path(staging))
+        written = sorted(p.name for p in Path(staging).iterdir())
+        if written != sorted(BM25_FILES):  # the manifest lists what the format says, so they must agree
+            raise RuntimeError(f"bm25s wrote {written}, but the index format has {sorted(BM25_FILES)}")
         for old in bm25_dir.iterdir():
-            old.unlink()
-        for new in sorted(Path(staging).iterdir()):
-            os.replace(new, bm25_dir / new.name)
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        for name in written:
+            os.replace(Path(staging) / name, bm25_dir / name)
 
-    files = sorted([SPANS, DENSE, *arrays, *(f"{BM25_DIR}/{p.name}" for p in bm25_dir.iterdir())])
+    files = sorted(index_files(second=index.second is not None))
     manifest = {
         "format": FORMAT_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

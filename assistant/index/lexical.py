@@ -78,6 +78,33 @@ class Lexicon:
 
         return cls(bm25s.BM25.load(str(folder), load_corpus=False, allow_pickle=False, mmap=True))
 
+    def problem(self) -> str | None:
+        """What makes a loaded index unusable (wrong types, shapes or ranges in its files), or None."""
+        scores, vocab = self._bm25.scores, self._bm25.vocab_dict
+        num_docs = scores.get("num_docs")
+        if not isinstance(num_docs, int) or isinstance(num_docs, bool) or num_docs < 0:
+            return "num_docs is not a count"
+        data, indices, indptr = (np.asarray(scores.get(key)) for key in ("data", "indices", "indptr"))
+        if data.ndim != 1 or data.dtype.kind != "f":
+            return "the scores are not a list of numbers"
+        if indices.shape != data.shape or indices.dtype.kind not in "iu":
+            return "the row indices do not fit the scores"
+        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= num_docs):
+            return "a row index is out of range"
+        if indptr.ndim != 1 or indptr.dtype.kind not in "iu" or not indptr.size:
+            return "the column pointers are not a list of integers"
+        if int(indptr[0]) != 0 or bool(np.any(np.diff(indptr) < 0)) or int(indptr[-1]) > data.size:
+            return "the column pointers do not fit the scores"
+        if not isinstance(vocab, dict) or not all(
+            isinstance(token, str)
+            and isinstance(column, int)
+            and not isinstance(column, bool)
+            and 0 <= column < indptr.size - (1 if token else 0)
+            for token, column in vocab.items()
+        ):
+            return "the vocabulary is not a mapping of words to columns"
+        return None
+
     def knows(self, stem: str) -> bool:
         """A stem the source uses, or a clipped form of one ("physio" for "physiotherapy", 5+ letters)."""
         return stem in self.vocabulary or bool(self.completions(stem))

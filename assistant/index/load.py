@@ -26,6 +26,7 @@ from .records import (
     CENTROID_DOTS,
     DENSE,
     FORMAT_VERSION,
+    MANIFEST,
     SECOND,
     SECOND_CENTRED,
     SECOND_CENTROID,
@@ -33,8 +34,9 @@ from .records import (
     IndexedSpan,
     check_files,
     chunker_fingerprint,
+    corrupt,
+    parse_spans,
     read_manifest,
-    span_from_record,
 )
 
 __all__ = ["Index", "check_files", "check_fresh", "index_status", "load_index", "read_manifest"]
@@ -129,11 +131,9 @@ def check_fresh(manifest: dict[str, Any], documents: list[Document], settings: S
 
 
 def index_status(settings: Settings) -> str:
-    """``"ok"``, or the reason (missing, stale, corrupt) the index cannot be used."""
+    """``"ok"``, or the reason (missing, stale, corrupt) the index cannot be used: what loading it would say."""
     try:
-        manifest = read_manifest(settings.index_dir)
-        check_fresh(manifest, load_corpus(settings.corpus_dir), settings)
-        check_files(manifest, settings.index_dir)
+        load_index(settings)
     except IndexNotReady as exc:
         return exc.reason
     return "ok"
@@ -146,60 +146,67 @@ def _mapped(path: Path) -> np.ndarray:
 
 
 def load_index(settings: Settings) -> Index:
-    """Load the index, refusing one that is missing, stale or corrupt."""
+    """Load the index, refusing one that is missing, stale or corrupt.
+
+    Every way the files can be wrong ends in ``IndexNotReady`` with one line
+    that says what is wrong, never in another exception.
+    """
     where = settings.index_dir
-    manifest = read_manifest(where)
+    manifest = read_manifest(where)  # checked against the schema
     documents = load_corpus(settings.corpus_dir)
     check_fresh(manifest, documents, settings)
-    check_files(manifest, where)
+    check_files(manifest, where)  # exactly the format's files, each matching its checksum
     by_path = {d.path: d for d in documents}
+    for path, entry in sorted(manifest["documents"].items()):
+        if entry["chars"] != len(by_path[path].text):
+            raise corrupt(
+                f"{MANIFEST} says {path} has {entry['chars']} characters, not {len(by_path[path].text)}", where
+            )
     second = second_centred = second_centroid = None
     try:
         records = json.loads((where / SPANS).read_text("utf-8"))
-        dense = load_dense(manifest.get("dense_kind", ""), where / DENSE)
+        dense = load_dense(manifest["dense_kind"], where / DENSE)
+        n_vectors, d, ids = dense.ntotal, dense.dimension, dense.ids()
         centroid = np.load(where / CENTROID, allow_pickle=False)
         centroid_dots = _mapped(where / CENTROID_DOTS)
         centred_norms = _mapped(where / CENTRED_NORMS)
         lexicon = Lexicon.load(where / BM25_DIR)
+        lexicon_problem = lexicon.problem()
         if settings.second_model:
             second = _mapped(where / SECOND)
             second_centred = _mapped(where / SECOND_CENTRED)
             second_centroid = _mapped(where / SECOND_CENTROID)
     except Exception as exc:  # checksums passed, so this is a bug or a foreign file
-        raise IndexNotReady("corrupt", f"its files cannot be read ({exc})", where) from exc
+        raise corrupt(f"its files cannot be read ({type(exc).__name__}: {exc})", where) from exc
+    if lexicon_problem:
+        raise corrupt(f"the BM25 index in {BM25_DIR}/ is not valid: {lexicon_problem}", where)
 
-    rows = sorted((r for r in records if "row" in r), key=lambda r: r["row"])
-    spans = []
-    for expected_row, record in enumerate(rows):
-        item = span_from_record(record)
-        document = by_path.get(item.span.doc)
-        if record["row"] != expected_row or document is None or not item.span.matches(document.text):
-            raise IndexNotReady("corrupt", f"span {expected_row} does not match the corpus text", where)
-        spans.append(item)
+    spans, counts = parse_spans(records, {path: doc.text for path, doc in by_path.items()}, where)
+    if counts != manifest["counts"]:
+        raise corrupt(f"the counts in {MANIFEST} ({manifest['counts']}) are not those of {SPANS} ({counts})", where)
     n = len(spans)
-    if dense.ntotal != n or lexicon.size != n:
-        raise IndexNotReady("corrupt", "the vector, BM25 and span counts disagree", where)
-    if not np.array_equal(dense.ids(), np.arange(n, dtype=np.int64)):
-        raise IndexNotReady("corrupt", "the vector ids are not the span rows", where)
-    d = dense.dimension
-    if d != manifest.get("dimension"):
-        raise IndexNotReady("corrupt", "the vector dimension disagrees with the manifest", where)
-    if centroid.shape != (d,):
-        raise IndexNotReady("corrupt", "the centroid does not fit the vectors", where)
+    if n_vectors != n or lexicon.size != n:
+        raise corrupt(f"there are {n} spans, {n_vectors} vectors and {lexicon.size} BM25 rows", where)
+    if not np.array_equal(ids, np.arange(n, dtype=np.int64)):
+        raise corrupt("the vector ids are not the span rows", where)
+    if d != manifest["dimension"]:
+        raise corrupt("the vector dimension disagrees with the manifest", where)
+    if centroid.shape != (d,) or centroid.dtype != np.float32:
+        raise corrupt(f"{CENTROID} does not fit the vectors", where)
     for name, array in ((CENTROID_DOTS, centroid_dots), (CENTRED_NORMS, centred_norms)):
         if array.shape != (n,) or array.dtype != np.float32:
-            raise IndexNotReady("corrupt", f"{name} does not fit the spans", where)
+            raise corrupt(f"{name} does not fit the spans", where)
     if second is not None:
         if second.ndim != 2 or second.shape[0] != n or second.dtype != np.float32:
-            raise IndexNotReady("corrupt", f"{SECOND} does not fit the spans", where)
+            raise corrupt(f"{SECOND} does not fit the spans", where)
         if second_centred is None or second_centred.shape != second.shape or second_centred.dtype != np.float32:
-            raise IndexNotReady("corrupt", f"{SECOND_CENTRED} does not fit {SECOND}", where)
+            raise corrupt(f"{SECOND_CENTRED} does not fit {SECOND}", where)
         if (
             second_centroid is None
             or second_centroid.shape != (second.shape[1],)
             or second_centroid.dtype != np.float32
         ):
-            raise IndexNotReady("corrupt", f"{SECOND_CENTROID} does not fit {SECOND}", where)
+            raise corrupt(f"{SECOND_CENTROID} does not fit {SECOND}", where)
     return Index(
         spans=spans,
         documents=by_path,

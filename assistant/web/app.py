@@ -23,6 +23,7 @@ from ..settings import Settings
 from . import STATIC_DIR, STATIC_PATH, service
 from .errors import add_error_handlers
 from .middleware import add_middleware
+from .protocol import uvicorn_options
 from .readiness import Readiness, readiness_of
 from .routes import ask, health, sources, widget
 
@@ -66,6 +67,9 @@ def build_app(
         version=__version__,
         summary="Answers questions about a source text with verbatim, cited quotes only.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load from a public CDN: off unless ASSISTANT_API_DOCS=true.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.readiness = readiness
     app.state.settings = settings
@@ -100,7 +104,9 @@ def serve(settings: Settings) -> None:
     from ..core import Assistant
 
     app = build_app(loader=lambda: Assistant.load(settings), settings=settings)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", **uvicorn_options())
+    )
     readiness = readiness_of(app)
 
     def stop(_: BaseException) -> None:

@@ -60,6 +60,8 @@ _FILE_ROUTES = re.compile(r"(?:^|/)(?:file=|file/|proxy=|upload(?:_progress)?(?:
 _CALL_KEYS = {"data", "fn_index", "session_hash", "event_data", "trigger_id", "simple_format"}
 
 TEXT_ONLY = "The chat accepts a question as plain text only."
+NO_SUCH_FUNCTION = "The chat has no such function."
+EXPECTS_A_QUESTION = "Send the question as the first value of data, and nothing else (null for the rest)."
 NOT_FOUND = "Not found."
 
 
@@ -67,7 +69,15 @@ class RefusedCall(ValueError):
     """A function call whose body is not plain text."""
 
 
-def check_call_body(body: bytes, *, max_items: int, max_chars: int) -> None:
+def check_call_body(
+    body: bytes,
+    *,
+    max_items: int,
+    max_chars: int,
+    functions: int | None = None,
+    inputs: dict[tuple[str, object], int] | None = None,
+    api_name: str | None = None,
+) -> None:
     """Raise :class:`RefusedCall` unless ``body`` is a JSON object whose ``data`` is only text or nulls."""
     try:
         payload = json.loads(body)
@@ -82,6 +92,14 @@ def check_call_body(body: bytes, *, max_items: int, max_chars: int) -> None:
         if item is not None and not (isinstance(item, str) and len(item) <= max_chars):
             raise RefusedCall(TEXT_ONLY)
     _expect(payload, "fn_index", int)
+    fn_index = payload.get("fn_index")
+    if isinstance(fn_index, int) and functions is not None and not 0 <= fn_index < functions:
+        raise RefusedCall(NO_SUCH_FUNCTION)
+    if inputs is not None:
+        key: tuple[str, object] = ("api", api_name) if api_name else ("fn", fn_index)
+        expected = inputs.get(key)
+        if expected is not None and len(data) != expected:
+            raise RefusedCall(EXPECTS_A_QUESTION)
     _expect(payload, "trigger_id", int)
     _expect(payload, "session_hash", str)
     _expect(payload, "simple_format", bool)
@@ -133,7 +151,17 @@ class GradioGuard:
             await JSONResponse({"error": "The request is too large."}, status_code=413)(scope, receive, send)
             return
         try:
-            check_call_body(body, max_items=self.max_items, max_chars=self.max_chars)
+            app = scope.get("app")
+            state = getattr(app, "state", None)
+            call = re.fullmatch(r"call/(?:v2/)?([\w-]{1,64})/?", rest)
+            check_call_body(
+                body,
+                max_items=self.max_items,
+                max_chars=self.max_chars,
+                functions=getattr(state, "gradio_functions", None),
+                inputs=getattr(state, "gradio_inputs", None),
+                api_name=call.group(1) if call else None,
+            )
         except RefusedCall as exc:
             await JSONResponse({"error": str(exc)}, status_code=422)(scope, receive, send)
             return

@@ -242,9 +242,18 @@ def mount_ui(app: FastAPI, ask: Callable[[str], Answer], settings: Settings, sta
 
     static = static_path.strip("/")
     head = f'<script src="{static}/source-viewer.js" defer></script>\n<script src="{static}/chat.js" defer></script>'
+    blocks = build_blocks(ask, settings)
+    # A bounded queue: past queue_size waiting questions the page says it is busy.
+    blocks.queue(max_size=settings.queue_size, default_concurrency_limit=2)
+    app.state.gradio_functions = len(blocks.fns)
+    # How many values each function takes, by fn_index and by API name: a call with another count is refused.
+    app.state.gradio_inputs = {
+        **{("fn", index): len(fn.inputs) for index, fn in blocks.fns.items()},
+        **{("api", fn.api_name): len(fn.inputs) for fn in blocks.fns.values() if fn.api_name},
+    }
     return gr.mount_gradio_app(
         app,
-        build_blocks(ask, settings),
+        blocks,
         path="/",
         server_name=settings.host,
         server_port=settings.port,
@@ -257,4 +266,5 @@ def mount_ui(app: FastAPI, ask: Callable[[str], Answer], settings: Settings, sta
         theme=gr.themes.Soft(),
         css_paths=[STATIC_DIR / "chat.css"],
         head=head,
+        max_file_size=1,
     )

@@ -32,7 +32,10 @@ os.environ["GRADIO_TEMP_DIR"] = str(GRADIO_TEMP_DIR)
 
 
 def _assistant(index_dir: Path, embedder: Embedder) -> Assistant:
-    settings = Settings(corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name, second_model=None)
+    # Many tests share one client address (loopback): the rate limit has its own tests.
+    settings = Settings(
+        corpus_dir=CORPUS, index_dir=index_dir, model=embedder.name, second_model=None, rate_limit=1_000_000
+    )
     return Assistant(settings, embedder, build_index(settings, embedder))
 
 
@@ -45,7 +48,8 @@ def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 @pytest.fixture(scope="session")
 def live_server(real_assistant: Assistant) -> Iterator[str]:
     """The full app (chat page, API, widget) on 127.0.0.1 and a free port; yields its base URL."""
-    server = ServerThread(build_app(real_assistant))
+    # Many tests share one client address (loopback): the rate limit has its own tests.
+    server = ServerThread(build_app(real_assistant, settings=real_assistant.settings.replace(rate_limit=1_000_000)))
     url = server.start()
     yield url
     server.stop()

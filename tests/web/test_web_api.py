@@ -226,7 +226,6 @@ def test_embed_page(client: TestClient) -> None:
 
 
 def test_openapi_schema_is_typed(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     ask = schema["paths"]["/api/ask"]["post"]
     assert ask["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/AskRequest")
@@ -241,6 +240,32 @@ def test_openapi_schema_is_typed(client: TestClient) -> None:
 # --- Headers ---------------------------------------------------------------
 
 
+def directives(response: object) -> dict[str, str]:
+    """The response's Content-Security-Policy, directive name -> whole directive (each appears once)."""
+    policy = response.headers["content-security-policy"]  # type: ignore[attr-defined]
+    parts = [part.strip() for part in policy.split(";") if part.strip()]
+    names = [part.split()[0] for part in parts]
+    assert len(names) == len(set(names)), policy
+    return {part.split()[0]: part for part in parts}
+
+
+def frame_ancestors_of(response: object) -> str:
+    return directives(response)["frame-ancestors"]
+
+
+def test_pages_carry_a_strict_policy(fake_assistant: Assistant) -> None:
+    with TestClient(build_app(fake_assistant)) as client:
+        embed = directives(client.get("/embed"))
+        assert embed["default-src"] == "default-src 'self'"
+        assert embed["script-src"] == "script-src 'self'"  # nothing inline on our own page
+        assert embed["base-uri"] == "base-uri 'none'"
+        chat = directives(client.get("/"))
+        assert chat["base-uri"] == "base-uri 'self'"  # Gradio sets a <base> to its own origin
+        for policy in (embed, chat):
+            assert policy["object-src"] == "object-src 'none'"
+            assert "http" not in policy["default-src"] and "http" not in policy["connect-src"]
+
+
 def test_html_pages_carry_exactly_the_allowed_frame_ancestors(fake_assistant: Assistant) -> None:
     origins = ["https://example.org", "http://localhost:*", "https://*.example.net"]
     app = build_app(fake_assistant, settings=_with_origins(fake_assistant, origins))
@@ -249,7 +274,7 @@ def test_html_pages_carry_exactly_the_allowed_frame_ancestors(fake_assistant: As
             response = client.get(path)
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/html")
-            assert response.headers["content-security-policy"] == (
+            assert frame_ancestors_of(response) == (
                 "frame-ancestors https://example.org http://localhost:* https://*.example.net"
             )
         api = client.get("/healthz")
@@ -263,7 +288,7 @@ def test_allowed_origins_come_from_the_environment(fake_assistant: Assistant, mo
     monkeypatch.setenv("ASSISTANT_ALLOWED_ORIGINS", "https://a.example, http://localhost:8080")
     settings = Settings(corpus_dir=fake_assistant.settings.corpus_dir, index_dir=fake_assistant.settings.index_dir)
     with TestClient(build_app(fake_assistant, settings=settings, ui=False)) as client:
-        policy = client.get("/embed").headers["content-security-policy"]
+        policy = frame_ancestors_of(client.get("/embed"))
         assert policy == "frame-ancestors https://a.example http://localhost:8080"
         allowed = client.get("/healthz", headers={"Origin": "http://localhost:8080"})
         assert allowed.headers["access-control-allow-origin"] == "http://localhost:8080"
@@ -275,7 +300,7 @@ def test_no_allowed_origins_means_no_framing(fake_assistant: Assistant) -> None:
     app = build_app(fake_assistant, settings=_with_origins(fake_assistant, []), ui=False)
     with TestClient(app) as client:
         response = client.get("/embed", headers={"Origin": "http://localhost:3000"})
-        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert frame_ancestors_of(response) == "frame-ancestors 'none'"
         assert "access-control-allow-origin" not in response.headers
 
 
@@ -304,3 +329,13 @@ def test_cors_ignores_other_origins(client: TestClient, origin: str) -> None:
     assert "access-control-allow-origin" not in simple.headers
     preflight = client.options("/api/ask", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_api_docs_are_off_unless_asked_for(fake_assistant: Assistant) -> None:
+    """Swagger UI and ReDoc load from a public CDN: not served by default; the schema always is."""
+    with TestClient(build_app(fake_assistant, ui=False)) as client:
+        assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+        assert client.get("/openapi.json").status_code == 200
+    settings = fake_assistant.settings.replace(api_docs=True)
+    with TestClient(build_app(fake_assistant, settings=settings, ui=False)) as client:
+        assert client.get("/docs").status_code == 200
