@@ -2,15 +2,13 @@
 
 OWN_* and MORE_* were written alongside the rules, so figures on them are
 in-sample; HELD_OUT_* were written once the rules were settled. The shared
-development sets are eval/questions.json and robustness.json (the repository's
-eval/ copy, else the shared folder's; skipped when neither is there).
+development sets are eval/questions.json and eval/robustness.json.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,11 +28,8 @@ from assistant.safety import red_flags as safety_red_flags
 from .conftest import DEV_QUESTIONS
 
 NAME = {s.key: s.name for s in SYMPTOMS}
-# The robustness set: the repository's copy when there is one, else the shared folder's.
-SHARED_ROBUSTNESS = next(
-    (p for p in (DEV_QUESTIONS.parent / "robustness.json", Path("/work/shared/eval/robustness.json")) if p.exists()),
-    DEV_QUESTIONS.parent / "robustness.json",
-)
+# The shared reader-style set, as copied into eval/.
+SHARED_ROBUSTNESS = DEV_QUESTIONS.parent / "robustness.json"
 
 # (question, key of the symptom it describes). Typos, texting, slang, first person, other body parts.
 OWN_RED_FLAGS: list[tuple[str, str]] = [
@@ -365,19 +360,18 @@ HELD_OUT_ORDINARY: list[str] = [
 
 
 def _shared() -> dict[str, list[str]]:
-    """The shared development sets, when the shared folder is there; eval/questions.json always is."""
+    """The shared development sets, as copied into eval/."""
     data = json.loads(DEV_QUESTIONS.read_text())
     sets = {
         "questions.red_flag": list(data["red_flag"]),
         "questions.ordinary": [item["q"] for item in data["in_scope"]] + list(data["out_of_scope"]),
     }
-    if SHARED_ROBUSTNESS.exists():
-        rob = json.loads(SHARED_ROBUSTNESS.read_text())
-        sets["robustness.red_flag"] = list(rob["red_flag"])
-        sets["robustness.ordinary_not_urgent"] = list(rob["ordinary_not_urgent"])
-        sets["robustness.ordinary"] = [
-            item["q"] if isinstance(item, dict) else item for item in rob["in_scope"]
-        ] + list(rob["out_of_scope"])
+    rob = json.loads(SHARED_ROBUSTNESS.read_text())
+    sets["robustness.red_flag"] = list(rob["red_flag"])
+    sets["robustness.ordinary_not_urgent"] = list(rob["ordinary_not_urgent"])
+    sets["robustness.ordinary"] = [item["q"] if isinstance(item, dict) else item for item in rob["in_scope"]] + list(
+        rob["out_of_scope"]
+    )
     return sets
 
 
