@@ -200,3 +200,21 @@ def test_a_site_that_is_not_allowed_cannot_frame_the_chat(
         assert any("frame-ancestors" in text for text in messages), messages
     finally:
         server.stop()
+
+
+def test_a_rate_limited_question_is_answered_with_a_polite_message(page: Any, fake_assistant: Assistant) -> None:
+    from assistant.testing import ServerThread
+    from assistant.web.app import build_app
+
+    server = ServerThread(build_app(fake_assistant, settings=fake_assistant.settings.replace(rate_limit=1)))
+    url = server.start()
+    try:
+        _ask_on_chat_page(page, url, "How long should I hold a stretch?")
+        box = page.locator("#chat-input textarea")
+        box.fill("And what about heat?")
+        box.press("Enter")
+        notice = page.locator("#chat-refusal")
+        notice.wait_for()
+        assert notice.inner_text().startswith("Too many questions from your address. Please wait")
+    finally:
+        server.stop()

@@ -6,6 +6,45 @@
 (function () {
   "use strict";
 
+  /*
+   * Refusals the server sends before Gradio sees a call (429 too many
+   * questions, 413 too large, 422 not plain text) would otherwise vanish: the
+   * page shows their message, politely, above the question box.
+   */
+  function showRefusal(message) {
+    var input = document.getElementById("chat-input");
+    if (!input) return;
+    var notice = document.getElementById("chat-refusal");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.id = "chat-refusal";
+      notice.className = "qa-refusal";
+      notice.setAttribute("role", "status");
+      input.parentNode.insertBefore(notice, input);
+    }
+    notice.textContent = message;
+  }
+
+  var originalFetch = window.fetch.bind(window);
+  window.fetch = function (resource, init) {
+    return originalFetch(resource, init).then(function (response) {
+      var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+      if (url.indexOf("/gradio_api/") !== -1 && [413, 422, 429].indexOf(response.status) !== -1) {
+        response
+          .clone()
+          .json()
+          .then(function (body) {
+            if (body && typeof body.error === "string") showRefusal(body.error);
+          })
+          .catch(function () {});
+      } else if (url.indexOf("/gradio_api/queue/join") !== -1 && response.ok) {
+        var notice = document.getElementById("chat-refusal");
+        if (notice) notice.textContent = "";
+      }
+      return response;
+    });
+  };
+
   function viewerBody() {
     var root = document.getElementById("source-viewer");
     return root ? root.querySelector(".sv-body") : null;
