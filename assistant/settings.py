@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     # Host names the server is reached by (beside loopback names and the bind address); a request naming
     # another host has its Host header replaced, so no URL the server builds points elsewhere.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Seconds an answer may take before the server gives up on it (503).
+    request_timeout: float = Field(10.0, gt=0.0)
     # Questions the chat page's queue holds at once before it says "busy".
     queue_size: int = Field(32, ge=1)
     # Serve the interactive API docs (/docs, /redoc); they load Swagger UI from a CDN.

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import QuestionError
 from ..schemas import ErrorOut
 from .readiness import NotReady
+from .service import TooSlow
 
 #: The error responses routes declare in the OpenAPI schema.
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -61,6 +62,10 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotReady)
     async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return error_response(str(exc), 503, {"Retry-After": "5"})
+
+    @app.exception_handler(TooSlow)
+    async def too_slow(request: Request, exc: TooSlow) -> JSONResponse:
         return error_response(str(exc), 503, {"Retry-After": "5"})
 
     @app.exception_handler(QuestionError)

@@ -140,3 +140,24 @@ def test_a_client_too_slow_to_send_its_headers_is_disconnected(
         assert httpx.get(thread.url + "/healthz", timeout=10).status_code == 200
     finally:
         thread.stop()
+
+
+def test_an_answer_past_the_time_limit_is_a_503(fake_assistant: Assistant) -> None:
+    from fastapi.testclient import TestClient
+
+    from assistant.web.service import TOO_SLOW
+
+    class SlowEmbedder:
+        name = fake_assistant.embedder.name
+
+        def embed(self, texts: list[str], *, show_progress_bar: bool = False):  # type: ignore[no-untyped-def]
+            time.sleep(1.0)
+            return fake_assistant.embedder.embed(texts)
+
+    slow = fake_assistant.with_embedder(SlowEmbedder()).with_settings(request_timeout=0.2)  # type: ignore[arg-type]
+    with TestClient(build_app(slow, ui=False)) as client:
+        start = time.perf_counter()
+        response = client.post("/api/ask", json={"question": "How long should I hold a stretch?"})
+        assert time.perf_counter() - start < 0.9
+    assert response.status_code == 503 and response.json() == {"error": TOO_SLOW}
+    assert response.headers["Retry-After"] == "5"
