@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .index.lexical import tokenize
 from .retrieval import Retrieval
@@ -41,7 +42,13 @@ _NUMBER_WORDS = (
 _AMOUNT = re.compile(rf"\d|\u00bd|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 #: Stems of unit words: they say what kind of amount is asked, not what about
 #: ("how many minutes should I ..."). Things that are counted (reps, sets) are subjects.
-_UNIT_STEMS = frozenset(tokenize("second minute hour day week month year mg milligram ml dose time amount number"))
+_UNIT_WORDS = "second minute hour day week month year mg milligram ml dose time amount number"
+
+
+@lru_cache(maxsize=1)
+def _unit_stems() -> frozenset[str]:
+    # Stemmed on first use, not at import: the stemmer and stopword list load then.
+    return frozenset(tokenize(_UNIT_WORDS))
 
 
 def asks_for_amount(question: str) -> bool:
@@ -65,7 +72,7 @@ def coverage(retrieval: Retrieval, settings: Settings) -> float:
 
 def subject_stems(retrieval: Retrieval, top: int = 2) -> set[str]:
     """The most informative focus terms the source knows, unit words aside: what an amount must be about."""
-    known = [t for t in retrieval.focus if t not in retrieval.unknown and t.stem not in _UNIT_STEMS]
+    known = [t for t in retrieval.focus if t not in retrieval.unknown and t.stem not in _unit_stems()]
     return {t.stem for t in known[:top]}
 
 

@@ -30,7 +30,6 @@ from .errors import AssistantError
 from .settings import REPO_ROOT
 
 EVAL_DIR = REPO_ROOT / "eval"
-DEFAULT_QUESTIONS = EVAL_DIR / "questions.json"
 
 #: The bar, on the cross-validated (held-out fold) figures of the pooled sets.
 BAR = {
