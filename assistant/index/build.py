@@ -1,14 +1,24 @@
-"""Build and save the index: chunk the corpus, embed it, and write every file atomically.
+"""Build and save the index: chunk the corpus, embed what is new, and write every file atomically.
 
 This is the only part of the index package that imports the chunker (and so
 langchain): answering a question loads an index without it.
+
+Embedding goes through the embedding store (:mod:`.store`, ``embeddings/`` in
+the index folder): each model embeds only the span texts the store lacks, one
+shard of at most ``shard_size`` texts at a time, each shard on disk as soon as
+it is done. So a build holds one batch of new vectors in memory, a killed build
+loses at most the batch it was on, and adding, changing or removing a document
+embeds only its new sentences. The index files (dense index, BM25, centring
+terms, the second model's rows) are then rebuilt from the stored vectors, which
+is cheap, and the store is rid of vectors no span uses any more.
 
 Everything on disk is a plain, inspectable file (JSON, ``.npy`` without pickle,
 FAISS's own format). Each file is written under a temporary name and moved into
 place with ``os.replace``; the manifest, which holds the sha256 of every other
 file, is written last, so a half-written index never passes as a good one.
 A build that is killed leaves temporary files behind (``.<name>.*.tmp``, and
-``.bm25-*`` staging folders); the next build removes them before it starts.
+``.bm25-*`` staging folders, in the store too); the next build removes them
+before it starts.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -50,10 +61,20 @@ from .records import (
     SECOND_CENTRED,
     SECOND_CENTROID,
     SPANS,
+    STORE_DIR,
     IndexedSpan,
     chunker_fingerprint,
     index_files,
     sha256_file,
+)
+from .store import (
+    SHARD_SIZE,
+    ShardStore,
+    StoreStats,
+    embed_missing,
+    prune_models,
+    store_leftovers_and_foreign,
+    text_key,
 )
 
 __all__ = ["build_index", "chunk_corpus", "chunker_fingerprint", "save_index"]
@@ -131,10 +152,11 @@ def _is_leftover(path: Path) -> bool:
 def prepare_folder(out: Path) -> None:
     """Remove what a killed build left in the index folder; refuse a folder that holds other things.
 
-    Leftovers (the temporary names above) go; the index's own files and
-    ``bm25/`` are replaced by the build; notes (:data:`~.records.NOTES`) stay.
-    Anything else is someone's file, so the build stops and names it, rather
-    than delete it or write an index that would load as corrupt.
+    Leftovers (the temporary names above, here and in the embedding store) go;
+    the index's own files and ``bm25/`` are replaced by the build; notes
+    (:data:`~.records.NOTES`) stay; the store keeps its shards. Anything else is
+    someone's file, so the build stops and names it, rather than delete it or
+    write an index that would load as corrupt.
     """
     if not out.is_dir():
         return
@@ -147,8 +169,13 @@ def prepare_folder(out: Path) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
-        elif path.name != BM25_DIR and path.name not in allowed:
+        elif path.name not in (BM25_DIR, STORE_DIR) and path.name not in allowed:
             foreign.append(path.name)
+    leftovers, foreign_in_store = store_leftovers_and_foreign(out / STORE_DIR)
+    for path in leftovers:
+        logger.info("Removing %s/%s, left by a build that did not finish", path.parent.name, path.name)
+        path.unlink(missing_ok=True)
+    foreign += foreign_in_store
     if foreign:
         raise AssistantError(
             f"The index folder {out} holds {', '.join(foreign)}, which the index does not own. "
@@ -181,13 +208,17 @@ def build_index(
     *,
     second: PassageEmbedder | None = None,
     show_progress: bool = False,
+    shard_size: int = SHARD_SIZE,
 ) -> Index:
-    """Read the corpus, chunk, embed and index it, and save everything to ``settings.index_dir``.
+    """Read the corpus, chunk it, embed what the store lacks, and save the index to ``settings.index_dir``.
 
     ``second`` is the second retriever when the caller has loaded it already;
-    otherwise the one ``settings.second_model`` names is loaded here.
+    otherwise the one ``settings.second_model`` names is loaded here, and only
+    when some text needs its vector. Each model is called with at most
+    ``shard_size`` texts at a time.
     """
-    prepare_folder(settings.index_dir)
+    out = settings.index_dir
+    prepare_folder(out)
     documents = load_corpus(settings.corpus_dir)
     progress = None
     if show_progress:
@@ -204,23 +235,42 @@ def build_index(
             "(it is empty or all site boilerplate)."
         )
     spans = [IndexedSpan(s.span, stance.stance(s.span.text), s.context) for s in searchable]
-    logger.info("Embedding %d sentences with %s", len(spans), embedder.name)
-    vectors = np.ascontiguousarray(
-        embedder.embed([s.span.text for s in spans], show_progress_bar=show_progress), dtype=np.float32
-    )
+    texts = [s.span.text for s in spans]
+    keys = [text_key(t) for t in texts]
+    root = out / STORE_DIR
+
+    def embed_main(batch: list[str]) -> np.ndarray:
+        return embedder.embed(batch, show_progress_bar=False)
+
+    store = ShardStore(root, embedder.name)
+    stats = {embedder.name: _fill(store, texts, embed_main, shard_size, show_progress)}
+    vectors = store.gather(keys)
     dense = make_dense(DEFAULT_KIND, vectors.shape[1])
     dense.add(vectors, np.arange(len(spans), dtype=np.int64))  # id = row in spans.json
-    lexicon = Lexicon.build([s.span.text for s in spans])
-
+    lexicon = Lexicon.build(texts)
     centroid = vectors.mean(axis=0).astype(np.float32)
     centroid_dots, centred_norms = centring_terms(vectors, centroid)
+    del vectors  # the dense index holds its own copy
+    stores = [store]
+
     second_vectors = second_centred = second_centroid = None
     if settings.second_model:
-        second = second or load_second_model(settings.second_model)
-        assert second is not None
-        logger.info("Embedding %d sentences with %s", len(spans), second.name)
-        second_vectors = second.embed_passages([s.span.text for s in spans], show_progress_bar=show_progress)
+        second_model: str = settings.second_model
+        loaded = second
+
+        def embed_passages(batch: list[str]) -> np.ndarray:
+            nonlocal loaded
+            if loaded is None:
+                loaded = load_second_model(second_model)
+                assert loaded is not None
+            return loaded.embed_passages(batch, show_progress_bar=False)
+
+        name = second.name if second is not None else second_model
+        second_store = ShardStore(root, _passage_store(name))
+        stats[name] = _fill(second_store, texts, embed_passages, shard_size, show_progress)
+        second_vectors = second_store.gather(keys)
         second_centred, second_centroid = centre_rows(second_vectors)
+        stores.append(second_store)
     index = Index(
         spans=spans,
         documents={d.path: d for d in documents},
@@ -234,7 +284,41 @@ def build_index(
         second_centroid=second_centroid,
     )
     index.manifest = save_index(index, sentences, settings, embedder)
+    # The index no longer needs what the store holds beyond these texts.
+    live = set(keys)
+    for each, name in zip(stores, stats, strict=True):
+        stats[name].dropped = each.collect(live, shard_size)
+        stats[name].shards = len(each.shards)
+    for folder in prune_models(root, [each.model for each in stores]):
+        logger.info("Removed the stored vectors of %s, which the index no longer uses", folder)
+    index.build_stats = stats
+    for name, each_stats in stats.items():
+        _report(name, each_stats, show_progress)
     return index
+
+
+def _passage_store(name: str) -> str:
+    """The store's name for the second model's passage vectors (its queries are embedded otherwise)."""
+    return f"{name}:passage"
+
+
+def _fill(
+    store: ShardStore, texts: list[str], embed: Callable[[list[str]], np.ndarray], shard_size: int, show: bool
+) -> StoreStats:
+    label = store.model.rsplit("/", 1)[-1].replace(":passage", ", passages")
+    return embed_missing(store, texts, embed, shard_size=shard_size, label=label, show_progress=show)
+
+
+def _report(name: str, stats: StoreStats, show: bool) -> None:
+    line = (
+        f"{name}: {stats.embedded} of {stats.texts} texts embedded, {stats.reused} reused from {STORE_DIR}/"
+        + (f", {stats.dropped} unused vectors dropped" if stats.dropped else "")
+        + (f", {stats.discarded} damaged shards discarded" if stats.discarded else "")
+    )
+    if show:
+        print(line, file=sys.stderr)
+    else:
+        logger.info(line)
 
 
 def save_index(index: Index, sentences: list[Sentence], settings: Settings, embedder: Embedder) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 Loading reads what retrieval needs and no more: the dense index, BM25, and
 plain ``.npy`` arrays written at build time (the per-row centring terms, the
 second retriever's vectors), memory-mapped rather than copied into memory.
+It never reads the embedding store (``embeddings/``, :mod:`.store`): that is
+the build's cache, outside the manifest, and the checks here pass over it.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class Index:
     #: The second retriever's rows centred on their own mean and normalised, and that mean.
     second_centred: np.ndarray | None = None
     second_centroid: np.ndarray | None = None
+    #: Per model, what the build that made this index did with the embedding store (empty when loaded).
+    build_stats: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.second is None) != (self.second_centred is None) or (self.second is None) != (

@@ -8,8 +8,17 @@ importing them.
 The manifest and ``spans.json`` are checked against a schema (strict pydantic
 models: no type coercion, no unknown keys) and against the corpus text; the
 manifest must list exactly the files this format has for its settings, and the
-folder must hold nothing else. Every failure is ``IndexNotReady("corrupt")``
-with one line that says what is wrong.
+folder must hold nothing else but notes (:data:`NOTES`) and the embedding store
+(:data:`STORE_DIR`). Every failure is ``IndexNotReady("corrupt")`` with one line
+that says what is wrong.
+
+The embedding store (``embeddings/``, see :mod:`.store`) is a build cache, not
+part of the verified set: answering never reads it (the vectors that answer
+questions are copied into ``dense.faiss`` and ``second.npy``, which the
+manifest covers), each of its shards carries its own sha256 as its file name
+and is checked by the build that reads it, and it changes between builds
+without the index changing. Listing it in the manifest would tie every read
+to checking a cache that reads never use.
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 #: 3: ids in the FAISS file are explicit (IndexIDMap2), and the centring terms are stored.
-FORMAT_VERSION = 3
+#: 4: the folder may hold the embedding store (``embeddings/``), a build cache outside the manifest.
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 SPANS = "spans.json"
 #: The main model's vectors (a :class:`~assistant.index.dense.DenseIndex`; its kind is in the manifest).
@@ -60,6 +70,8 @@ BM25_FILES = (
 LIBRARIES = ("sentence-transformers", "torch", "faiss-cpu", "bm25s", "PyStemmer", "langchain-text-splitters")
 #: Notes for people that may sit beside the index (the repository's ``index/README.md``): not index files.
 NOTES = frozenset({"README.md"})
+#: The embedding store's folder (:mod:`.store`): vectors kept between builds, never read to answer.
+STORE_DIR = "embeddings"
 #: The modules whose code decides which spans the index holds (in hashing order).
 RULE_MODULES = ("boilerplate", "chunking", "corpus", "stance")
 
@@ -271,12 +283,24 @@ def check_files(manifest: dict[str, Any], index_dir: Path) -> None:
             raise corrupt(f"{name} does not match its checksum in {MANIFEST}", index_dir)
 
 
+def is_store(path: Path, index_dir: Path) -> bool:
+    """True for the embedding store's folder (a real folder, not a link) and everything under it."""
+    store = index_dir / STORE_DIR
+    return store.is_dir() and not store.is_symlink() and (path == store or store in path.parents)
+
+
 def unexpected_entries(index_dir: Path, listed: frozenset[str]) -> list[str]:
-    """What the index folder holds besides the manifest, the ``listed`` files, their folders and :data:`NOTES`."""
+    """What the index folder holds besides the manifest, the ``listed`` files, their folders and :data:`NOTES`.
+
+    The embedding store (:data:`STORE_DIR`) is not looked into: it is the build's
+    cache, which reads never use, and the build checks it itself.
+    """
     folders = {name.rsplit("/", 1)[0] for name in listed if "/" in name}
     found = []
     for path in sorted(index_dir.rglob("*")):
         name = path.relative_to(index_dir).as_posix()
+        if is_store(path, index_dir):
+            continue
         if path.is_dir() and not path.is_symlink():
             if name not in folders:
                 found.append(name + "/")
