@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from .answer import Answer, compose
 from .corpus import Document
 from .embedding import Embedder, PassageEmbedder, SentenceTransformerEmbedder, load_second_model
 from .errors import QuestionError
+from .followup import Resolved, resolve
 from .index import Index, load_index
 from .query import QueryProcessor
 from .redflags import RedFlagMatcher, red_flags
@@ -87,15 +91,43 @@ class Assistant:
             raise QuestionError(f"The question is too long ({len(text)} characters); the limit is {limit}.")
         return text
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question with verbatim quotes from the source."""
+    def check_history(self, history: object) -> list[str]:
+        """Earlier questions of the conversation, oldest first: each checked like a question, the last few kept."""
+        if history is None:
+            return []
+        if not isinstance(history, list | tuple):
+            raise QuestionError("The earlier questions must be a list of texts.")
+        limit = self.settings.max_history_turns
+        if len(history) > limit:
+            raise QuestionError(f"Too many earlier questions ({len(history)}); the limit is {limit}.")
+        checked = [self.check_question(item) for item in history]
+        keep = self.settings.max_followup_questions
+        return checked[-keep:] if keep else []
+
+    def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
+        """Answer one question with verbatim quotes from the source.
+
+        ``history`` holds the reader's earlier questions, oldest first: a
+        follow-up ("how long do I hold it?") is searched for with the words of
+        the question it leans on (see :mod:`assistant.followup`). The question
+        is shown and triaged as typed.
+        """
         text = self.check_question(question)
-        query = self.queries.process(text)
+        earlier = self.check_history(history)
+        resolved = resolve(self.queries, text, earlier)
+        query = resolved.for_search(self.queries)
         vector = self.embedder.embed([query.corrected])[0]
         second = self.second.embed_queries([query.corrected])[0] if self.second is not None else None
         retrieval = retrieve(self.index, query, vector, self.settings, second)
-        flags = red_flags(text, query.corrected)
-        for name in self.triage.match(vector, (text, query.corrected)):
+        flags = red_flags(text, resolved.query.corrected)
+        for name in self.triage.match(self._triage_vector(vector, resolved), (text, resolved.query.corrected)):
             if name not in flags:
                 flags.append(name)
         return compose(text, retrieval, self.index, self.settings, flags)
+
+    def _triage_vector(self, vector: np.ndarray, resolved: Resolved) -> np.ndarray:
+        """Red flags are judged on the reader's own words, not on what an earlier question lent them."""
+        if not resolved.carried:
+            return vector
+        own: np.ndarray = self.embedder.embed([resolved.query.corrected])[0]
+        return own

@@ -204,7 +204,7 @@ def _english() -> _English:
         return _english_cached()
 
 
-def _zipf(word: str) -> float:
+def english_zipf(word: str) -> float:
     """General-English frequency on the Zipf scale (log10 of uses per billion words; 0 = unseen)."""
     from wordfreq import zipf_frequency
 
@@ -214,7 +214,7 @@ def _zipf(word: str) -> float:
 def warm_up() -> None:
     """Load the English resources now (e.g. in a background thread at server start)."""
     _english()
-    _zipf("warm")
+    english_zipf("warm")
 
 
 # --- results ---------------------------------------------------------------------
@@ -306,7 +306,7 @@ class QueryProcessor:
             stem = _stemmer().stemWord(w)
             if len(stem) >= 4 and stem in self._stems:
                 return True
-        return _zipf(w) >= _KNOWN_ZIPF
+        return english_zipf(w) >= _KNOWN_ZIPF
 
     def _corpus_candidates(self) -> Any:
         """A small symspell index of the source's words that English lacks, built on first use."""
@@ -423,7 +423,7 @@ class QueryProcessor:
             return word
         candidates.sort(key=lambda t: (not found[t][1], not _left_out(lower, t), -self._fit(t, prev, nxt), t))
         best = candidates[0]
-        gain = (_CORPUS_ZIPF if found[best][1] else _zipf(best)) - _zipf(lower)
+        gain = (_CORPUS_ZIPF if found[best][1] else english_zipf(best)) - english_zipf(lower)
         if gain < _GAIN:
             return word
         return best.capitalize() if word[0].isupper() else best
@@ -476,7 +476,7 @@ class QueryProcessor:
             if stem in seen:
                 continue
             seen.add(stem)
-            zipf = _zipf(word)
+            zipf = english_zipf(word)
             count = self._stems.get(stem, 0)
             p = 0.5 * 10 ** (zipf - 9) + 0.5 * count / self._stem_total
             score = -math.log10(max(p, 1e-9))

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
 
     # Input limits.
     max_question_chars: int = Field(1000, ge=10)
+    # Earlier questions a follow-up may lean on (the most recent are kept); 0 turns follow-ups off.
+    max_followup_questions: int = Field(5, ge=0, le=20)
     # Turns of one chat session kept on the server (the chat shows these).
     max_history_turns: int = Field(20, ge=1, le=200)
     # Largest request body any route accepts (413 before it is read).
