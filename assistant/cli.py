@@ -15,6 +15,7 @@ from .errors import AssistantError, QuestionError
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from .conversations import TurnFigures
     from .core import Assistant
     from .schemas import AnswerOut
 
@@ -104,6 +105,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .conversations import figures_to_dict, format_figures
     from .evaluation import default_question_files, evaluate, load_questions
 
     files = [Path(f) for f in args.files] or default_question_files()
@@ -114,11 +116,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     # Another article is held out: the settings chosen on eval/ are scored as they are.
     tune = not (args.corpus or args.no_tune)
     report = evaluate(assistant, sets, latency_rounds=args.rounds, folds=args.folds, tune=tune)
-    print(json.dumps(report.to_dict()) if args.json else report.format())
+    conversations = _conversation_figures(assistant, args)
+    if args.json:
+        print(json.dumps({**report.to_dict(), "conversations": figures_to_dict(conversations)}))
+    else:
+        print(report.format())
+        if conversations:
+            print("\n" + format_figures(conversations))
     failures = report.failures()
     if failures and not args.json:
         print("\nBelow the bar (cross-validated, pooled): " + "; ".join(failures))
     return 1 if failures and args.check else 0
+
+
+def _conversation_figures(assistant: Assistant, args: argparse.Namespace) -> dict[str, TurnFigures]:
+    """Follow-up figures from eval/conversations/ (or --conversations files); none for another corpus."""
+    from .conversations import default_conversation_files, evaluate_conversations, load_conversations
+
+    files = [Path(f) for f in args.conversations] if args.conversations else []
+    if not files and not args.corpus and not args.files:
+        files = default_conversation_files()
+    found = [c for f in files for c in load_conversations(f)]
+    return evaluate_conversations(assistant, found) if found else {}
 
 
 def _load_for_eval(settings: Settings) -> Assistant:
@@ -168,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=3, help="timing rounds over the question set (default: 3)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument("--check", action="store_true", help="exit 1 when a cross-validated figure is below the bar")
+    p.add_argument(
+        "--conversations",
+        nargs="*",
+        default=None,
+        metavar="FILE",
+        help="conversation sets for follow-up questions (default: eval/conversations/*.json with the default sets)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the chat page, widget and HTTP API")

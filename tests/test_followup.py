@@ -154,3 +154,18 @@ def test_conversation_figures_compare_with_and_without_history(mini_assistant: A
     assert figures["follow_up"].conversations == 1
     assert figures["follow_up"].hit_at_5 == 0.0
     assert figures["new_topic"].hit_at_1 == figures["new_topic"].alone_hit_at_1
+
+
+def test_eval_command_reads_conversation_files(mini_assistant: Assistant, tmp_path: Path) -> None:
+    from assistant.cli import _conversation_figures, build_parser
+
+    path = tmp_path / "c.json"
+    path.write_text(
+        '{"conversations": [{"kind": "follow_up", "turns": ["How do I stretch my hamstrings?", "how long?"], '
+        '"gold": ["hamstring"]}]}'
+    )
+    args = build_parser().parse_args(["eval", "--conversations", str(path)])
+    assert set(_conversation_figures(mini_assistant, args)) == {"follow_up"}
+    # Another corpus: the back-spasm conversations do not apply, and none are asked.
+    other = build_parser().parse_args(["eval", "--corpus", str(tmp_path)])
+    assert _conversation_figures(mini_assistant, other) == {}
