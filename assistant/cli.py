@@ -155,6 +155,34 @@ def _load_for_eval(settings: Settings) -> Assistant:
     return Assistant(settings, embedder, build_index(settings, embedder))
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """What readers asked that the source did not answer, grouped by meaning."""
+    from .feedback import DAY, FeedbackStore
+    from .report import format_report, group_questions, per_day
+
+    store = FeedbackStore.in_folder(settings.data_dir, retention_days=settings.retention_days)
+    since = time.time() - args.days * DAY if args.days else None
+    logged = store.unanswered(since)
+    groups = []
+    if logged:
+        from .embedding import SentenceTransformerEmbedder
+
+        _quiet_libraries()
+        groups = group_questions(logged, SentenceTransformerEmbedder(settings.model))
+    ratings, unhelpful = store.ratings(), store.unhelpful_quotes()
+    if args.json:
+        data = {
+            "groups": [g.to_dict() for g in groups],
+            "per_day": [{"day": d, "questions": n} for d, n in per_day(logged)],
+            "ratings": ratings,
+            "unhelpful_quotes": [{"span": s, "count": n} for s, n in unhelpful],
+        }
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(format_report(groups, ratings, unhelpful))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .web.app import serve
 
@@ -195,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="conversation sets for follow-up questions (default: eval/conversations/*.json with the default sets)",
     )
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="questions the source did not answer, grouped, most frequent first")
+    p.add_argument("--days", type=int, default=0, help="only the last N days (default: everything kept)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("serve", help="start the chat page, widget and HTTP API")
     p.add_argument("--host", default=None, help="address to bind (default: HOST or 127.0.0.1)")

@@ -27,7 +27,7 @@ def _in_checkout() -> bool:
 
 
 def default_dir(name: str) -> Path:
-    """``corpus``, ``index`` or ``eval``: the checkout's folder when run from one, else the current directory's."""
+    """``corpus``, ``index``, ``data`` or ``eval``: the checkout's folder when run from one, else the cwd's."""
     return (REPO_ROOT if _in_checkout() else Path.cwd()) / name
 
 
@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # Where things live: the checkout's folders, or ./corpus and ./index when installed.
     corpus_dir: Path = Field(default_factory=lambda: default_dir("corpus"))
     index_dir: Path = Field(default_factory=lambda: default_dir("index"))
+    # Readers' feedback and the questions the source did not answer (one SQLite file).
+    data_dir: Path = Field(default_factory=lambda: default_dir("data"))
+    # Days feedback and logged questions are kept; older rows are deleted. 0 keeps nothing.
+    retention_days: int = Field(90, ge=0, le=3650)
 
     # Embedding model: a sentence-transformers name or a local path.
     model: str = DEFAULT_MODEL

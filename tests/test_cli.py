@@ -136,3 +136,26 @@ def test_index_ask_json_and_stale_detection(dirs: dict[str, str]) -> None:
     assert stale.returncode == 2 and "stale" in stale.stderr
     rebuilt = run(["index"], dirs)
     assert rebuilt.returncode == 0 and "Indexed" in rebuilt.stdout
+
+
+def test_report_groups_what_was_declined_and_rated_down(tmp_path: Path) -> None:
+    from assistant.feedback import FeedbackStore
+
+    data = tmp_path / "data"
+    env = {"ASSISTANT_DATA_DIR": str(data)}
+    empty = run(["report"], env)
+    assert empty.returncode == 0 and "Nothing logged yet" in empty.stdout
+    store = FeedbackStore.in_folder(data)
+    store.record_answer("a1", "Does magnesium help back spasms?", [], covered=False)
+    store.record_answer("a2", "Does magnesium help back spasms?", [], covered=False)
+    store.record_answer("a3", "How long do I hold it?", ["x.txt:0-10"], covered=True)
+    store.add_feedback("a3", "down")
+    store.close()
+    result = run(["report", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(g["label"], g["count"]) for g in report["groups"]][0] == ("Does magnesium help back spasms?", 2)
+    assert report["ratings"]["down"] == 1
+    assert sum(d["questions"] for d in report["per_day"]) == 3
+    bad = run(["report"], {"ASSISTANT_DATA_DIR": str(tmp_path / "data" / "assistant.sqlite3")})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
