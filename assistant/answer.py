@@ -1,9 +1,15 @@
 """Compose the cited answer: fixed texts around verbatim, verified quotes.
 
-Nothing here writes prose. An answer is the fixed preamble, optionally the fixed
-urgent-care notice or not-covered message, and up to ``max_snippets`` spans of
-the source, each checked against the document text at its offsets just before
-it is returned.
+Nothing here writes prose. An answer is up to ``max_snippets`` spans of the
+source, each checked against the document text at its offsets just before it
+is returned, and the fixed texts that fit its case (:mod:`assistant.safety`):
+
+- answered: the preamble above the quotes;
+- not covered: the not-covered message, and a few headings of the source as
+  questions it does answer (no preamble: there is nothing to introduce);
+- off topic (nothing the question names is in the source): the off-topic message;
+- urgent: the urgent-care notice first, saying "do not rely on the quotes
+  below" only when there are quotes below.
 """
 
 from __future__ import annotations
@@ -12,13 +18,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from .answerability import answers_amount, coverage
+from .answerability import answers_amount, coverage, names_the_topic
 from .corpus import Span, dedupe_key
 from .index.load import Index
 from .retrieval import Retrieval
-from .safety import NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from .safety import DEFAULT_WORDING, SUGGESTION_QUESTION, Wording, wording_for
 from .schemas import AnswerOut, SnippetOut
 from .settings import Settings
 from .stance import CAUTION, SUPPORTIVE, asks_for_advice
@@ -45,6 +51,9 @@ def new_answer_id() -> str:
     return uuid.uuid4().hex
 
 
+AnswerKind = Literal["answered", "not_covered", "off_topic"]
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the assistant says to one question. Build dicts with ``to_dict`` at the edge only."""
@@ -54,7 +63,11 @@ class Answer:
     snippets: tuple[Snippet, ...] = ()
     urgent: bool = False
     red_flags: tuple[str, ...] = ()
-    preamble: str = PREAMBLE
+    #: "not_covered" or "off_topic" for a decline (ignored when ``covered``).
+    decline: AnswerKind = "not_covered"
+    #: Questions the source does answer, offered with a decline (fixed text around a source heading).
+    suggestions: tuple[str, ...] = ()
+    wording: Wording = field(default=DEFAULT_WORDING, compare=False, repr=False)
     titles: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     #: How well the source covers the question (see :mod:`assistant.answerability`); for evaluation.
     coverage: float = field(default=0.0, compare=False, repr=False)
@@ -64,12 +77,25 @@ class Answer:
     id: str = field(default_factory=lambda: new_answer_id(), compare=False)
 
     @property
+    def kind(self) -> AnswerKind:
+        return "answered" if self.covered else self.decline
+
+    @property
+    def preamble(self) -> str | None:
+        """Above the quotes; none on a decline, which has nothing to introduce."""
+        return self.wording.preamble if self.covered else None
+
+    @property
     def message(self) -> str | None:
-        return None if self.covered else NOT_COVERED
+        if self.covered:
+            return None
+        return self.wording.off_topic if self.decline == "off_topic" else self.wording.not_covered
 
     @property
     def notice(self) -> str | None:
-        return URGENT_NOTICE if self.urgent else None
+        if not self.urgent:
+            return None
+        return self.wording.urgent_with_quotes if self.snippets else self.wording.urgent_alone
 
     def to_dict(self) -> dict[str, Any]:
         """The wire shape, :class:`~assistant.schemas.AnswerOut`, as a dict (what ``/api/ask`` returns)."""
@@ -185,12 +211,68 @@ def compose(
             snippets.append(Snippet(item.span, score, group, context))
         snippets = verified(snippets, index)
         covered = bool(snippets)
+    decline: AnswerKind = "not_covered" if names_the_topic(retrieval) else "off_topic"
     return Answer(
         question=question,
         covered=covered,
         snippets=tuple(snippets),
         urgent=bool(red_flags),
         red_flags=tuple(red_flags),
+        decline=decline,
+        suggestions=() if covered or decline == "off_topic" else suggestions(retrieval, index, settings),
+        wording=wording_for(
+            index.documents.values(), source=settings.source_name, topic=settings.topic, who=settings.who_to_ask
+        ),
         titles=titles,
         coverage=cover,
     )
+
+
+#: How many questions a decline offers.
+MAX_SUGGESTIONS = 3
+
+
+def heading_label(text: str) -> str | None:
+    """A short span that names a topic of the source ("Child’s Pose.", "Pelvic Tilt."), as a label; else None.
+
+    Short (at most five words, Title Case past two), no digits (an
+    instruction such as "Hold for 30 seconds;" is short too), ending at most in
+    a full stop.
+    """
+    label = text.strip().rstrip(".").strip()
+    words = label.split()
+    if not label or not 1 <= len(words) <= 5 or any(c.isdigit() for c in label) or label[-1] in ";:,-–—…":
+        return None
+    if not label[0].isupper():
+        return None
+    # Longer than two words, a heading is in Title Case ("Upper Back and Neck Stretch");
+    # a sentence-case fragment that long is an instruction ("Take small steps", "Breathe out as you roll").
+    capitalised = sum(word[0].isupper() for word in words if len(word) > 3)
+    long_words = sum(1 for word in words if len(word) > 3)
+    if len(words) > 2 and capitalised < long_words:
+        return None
+    return label
+
+
+def suggestions(retrieval: Retrieval, index: Index, settings: Settings) -> tuple[str, ...]:
+    """Questions the source does answer, nearest to the declined question first.
+
+    Each is the fixed :data:`~assistant.safety.SUGGESTION_QUESTION` around one
+    of the source's own headings (spans too short to stand alone, which the
+    index marks with their surrounding text). Headings among the question's
+    candidates come first, then the rest in document order.
+    """
+    labels: list[str] = []
+    ranked = [hit.row for hit in retrieval.hits]
+    seen = set(ranked)
+    rest = [row for row in range(len(index.spans)) if row not in seen]
+    for row in ranked + rest:
+        item = index.spans[row]
+        if item.context is None:
+            continue
+        label = heading_label(item.span.text)
+        if label is not None and label.casefold() not in {x.casefold() for x in labels}:
+            labels.append(label)
+        if len(labels) == MAX_SUGGESTIONS:
+            break
+    return tuple(SUGGESTION_QUESTION.format(heading=label) for label in labels)

@@ -51,6 +51,25 @@ def _unit_stems() -> frozenset[str]:
     return frozenset(tokenize(_UNIT_WORDS))
 
 
+#: Zipf frequency from which a word is everyday English (about the 1,000 commonest words):
+#: "help", "work", "day" say nothing about what a question is about.
+EVERYDAY_ZIPF = 5.0
+
+
+def names_the_topic(retrieval: Retrieval) -> bool:
+    """Whether the question names anything the source talks about: a word it uses that is not everyday English.
+
+    Used only to word a decline: "Does magnesium help back spasms?" is on the
+    topic and not covered; "What's a good banana bread recipe?" is off the
+    topic. (As a reason to decline it would be too blunt: readers' own words
+    for the source's subject are often all unknown to it.)
+    """
+    from .query import english_zipf
+
+    unknown = {t.stem for t in retrieval.unknown}
+    return any(t.stem not in unknown and max(t.zipf, english_zipf(t.stem)) < EVERYDAY_ZIPF for t in retrieval.focus)
+
+
 def asks_for_amount(question: str) -> bool:
     """True for questions whose answer is an amount: "how long should I hold it?", "how many reps?"."""
     return bool(_ASKS_AMOUNT.search(question))

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,17 +67,27 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_answer(answer: AnswerOut) -> None:
+    from .safety import CONTEXT_LABEL, SUGGESTIONS_LABEL
+
     print(f"Q: {answer.question}\n")
     if answer.urgent:
         print(f"!! {answer.notice}\n")
-    print(f"{answer.preamble}\n")
+    if answer.preamble:
+        print(f"{answer.preamble}\n")
     if not answer.covered:
         print(f"-- {answer.message}\n")
+        if answer.suggestions:
+            print(SUGGESTIONS_LABEL)
+            for suggestion in answer.suggestions:
+                print(f"   • {suggestion}")
         return
     for number, snippet in enumerate(answer.snippets, 1):
         label = f"  [{snippet.group_label}]" if snippet.group_label else ""
         source = snippet.title or snippet.doc
         print(f'[{number}] "{snippet.text}"{label}')
+        if snippet.context is not None:
+            # Too short to stand alone: the sentences around it, marked as such.
+            print(f"    {CONTEXT_LABEL}: \"{snippet.context.text}\"")
         print(f"    — {source} ({snippet.doc}, characters {snippet.start}–{snippet.end})")
     print()
 
@@ -183,6 +194,33 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from .bench.runner import PARTS, BenchOptions, run_bench, write_outputs
+    from .settings import default_dir
+
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip()) if args.parts else PARTS
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise AssistantError(f"Unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}.")
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.scale else None
+    out = Path(args.out) if args.out else default_dir("docs")
+    options = BenchOptions(parts=parts, scale_sizes=sizes, out=out)
+    if args.quick:
+        options = options.quick()
+    if args.repeats:
+        options = replace(options, repeats=args.repeats, build_repeats=min(args.repeats, options.build_repeats))
+    result = run_bench(_load_assistant(settings), options)
+    markdown, data = write_outputs(result, out)
+    print(f"Wrote {markdown} and {data}.", file=sys.stderr)
+    if args.json:
+        print(result.to_json())
+    else:
+        from .bench.report import figures_table
+
+        print(figures_table(result.figures))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .web.app import serve
 
@@ -228,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=0, help="only the last N days (default: everything kept)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("bench", help="time answers against the bare models; write docs/PERFORMANCE.md and its JSON")
+    p.add_argument("--quick", action="store_true", help="a fast smoke run: one repeat, fewer questions")
+    p.add_argument("--out", default=None, metavar="DIR", help="where PERFORMANCE.md and performance.json go (docs/)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON instead of the table")
+    p.add_argument("--repeats", type=int, default=None, help="repeats of each measure (default 5; 1 with --quick)")
+    p.add_argument("--parts", default=None, help="comma-separated subset of ask,http,throughput,cold,build,langchain")
+    p.add_argument("--scale", action="store_true", help="also run assistant.bench.scale (corpus sizes: --sizes)")
+    p.add_argument("--sizes", default="1000,10000,100000,1000000", help="sizes for --scale (default: %(default)s)")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="start the chat page, widget and HTTP API")
     p.add_argument("--host", default=None, help="address to bind (default: HOST or 127.0.0.1)")

@@ -29,6 +29,10 @@ class Document:
     sha256: str
     title: str | None = None
     source_url: str | None = None
+    #: What the document is about, in a few words ("back spasms"), for the fixed texts.
+    topic: str | None = None
+    #: Who a reader should ask about their own case ("a doctor or physiotherapist").
+    ask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Keys a document's sidecar JSON may hold; each a string or null.
+METADATA_KEYS = ("title", "source_url", "topic", "ask")
+
+
 def _read_metadata(sidecar: Path, rel: str) -> dict[str, str | None]:
     if not sidecar.is_file():
         return {}
@@ -59,7 +67,7 @@ def _read_metadata(sidecar: Path, rel: str) -> dict[str, str | None]:
     if not isinstance(raw, dict):
         raise CorpusError(f"The metadata file {sidecar.name} for {rel} must hold a JSON object.")
     meta: dict[str, str | None] = {}
-    for key in ("title", "source_url"):
+    for key in METADATA_KEYS:
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise CorpusError(f"In {sidecar.name}, {key!r} must be a string or null.")
@@ -86,7 +94,8 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
     The bytes are decoded as UTF-8 without newline translation, so offsets are
     character offsets into the file's text. A sidecar ``<name>.json`` next to a
-    document may give its ``title`` and ``source_url``.
+    document may give its ``title``, ``source_url``, ``topic`` and ``ask``
+    (who to ask about one's own case), used in citations and the fixed texts.
     """
     documents = []
     for path in document_files(corpus_dir):
@@ -107,6 +116,8 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
                 sha256=sha256_bytes(data),
                 title=meta.get("title"),
                 source_url=meta.get("source_url"),
+                topic=meta.get("topic"),
+                ask=meta.get("ask"),
             )
         )
     return documents

@@ -37,6 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .answerability import EVERYDAY_ZIPF
 from .query import FocusTerm, ProcessedQuery, QueryProcessor, english_zipf
 
 #: How many focus terms an earlier question lends a follow-up.
@@ -80,10 +81,8 @@ class Resolved:
         return ProcessedQuery(self.query.raw, self.search_text, focus, processor.unknown_terms(focus))
 
 
-#: Zipf frequency above which a word is everyday English (about the 1,000 commonest
-#: words: "start", "help", "work"); a question whose only content word is one of
-#: those has no subject of its own ("how do I start?").
-EVERYDAY_ZIPF = 5.0
+# A question whose only content words are everyday English ("how do I start?")
+# has no subject of its own; see answerability.EVERYDAY_ZIPF.
 
 
 def _everyday(term: FocusTerm) -> bool:

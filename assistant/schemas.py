@@ -88,9 +88,17 @@ class AnswerOut(BaseModel):
         "for feedback later."
     )
     question: str
-    preamble: str
+    kind: Literal["answered", "not_covered", "off_topic"] = Field(
+        description="'answered', or why not: 'not_covered' (on the source's topic, not answered by it) or "
+        "'off_topic' (about something else)."
+    )
+    preamble: str | None = Field(description="The fixed text above the quotes; null on a decline.")
     covered: bool = Field(description="False when the source does not speak to the question.")
-    message: str | None = Field(description="The fixed not-covered message, or null.")
+    message: str | None = Field(description="The fixed not-covered or off-topic message, or null.")
+    suggestions: list[str] = Field(
+        description="With a not-covered answer: questions the source does answer (a fixed text around one of "
+        "its headings), to offer as one-click questions."
+    )
     urgent: bool = Field(description="True when the question mentions a red-flag symptom.")
     notice: str | None = Field(description="The fixed urgent-care notice, or null. Show it first.")
     red_flags: list[str]
@@ -101,9 +109,11 @@ class AnswerOut(BaseModel):
         return cls(
             id=answer.id,
             question=answer.question,
+            kind=answer.kind,
             preamble=answer.preamble,
             covered=answer.covered,
             message=answer.message,
+            suggestions=list(answer.suggestions),
             urgent=answer.urgent,
             notice=answer.notice,
             red_flags=list(answer.red_flags),

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Days feedback and logged questions are kept; older rows are deleted. 0 keeps nothing.
     retention_days: int = Field(90, ge=0, le=3650)
 
+    # How the fixed texts name the source, its topic and who to ask; unset, they come from the
+    # documents' metadata (corpus/<name>.json: "title", "topic", "ask"), then neutral defaults.
+    source_name: str | None = Field(None, min_length=1, max_length=200)
+    topic: str | None = Field(None, min_length=1, max_length=200)
+    who_to_ask: str | None = Field(None, min_length=1, max_length=200)
+
     # Embedding model: a sentence-transformers name or a local path.
     model: str = DEFAULT_MODEL
 

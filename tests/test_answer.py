@@ -6,10 +6,15 @@ from assistant.answer import Snippet, _with_both_sides, verified
 from assistant.core import Assistant
 from assistant.corpus import Span
 from assistant.errors import QuestionError
-from assistant.safety import NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from assistant.safety import Wording, wording_for
 from assistant.stance import CAUTION, SUPPORTIVE
 
-ANSWER_KEYS = {"question", "preamble", "covered", "message", "urgent", "notice", "snippets"}
+
+def wording(assistant: Assistant) -> Wording:
+    return wording_for(assistant.documents.values())
+
+
+ANSWER_KEYS = {"question", "kind", "preamble", "covered", "message", "suggestions", "urgent", "notice", "snippets"}
 SNIPPET_KEYS = {"text", "doc", "start", "end", "score", "group"}
 
 
@@ -17,7 +22,8 @@ def test_answer_quotes_the_source_verbatim(mini_assistant: Assistant) -> None:
     answer = mini_assistant.ask("Does heat help a stiff neck?")
     data = answer.to_dict()
     assert ANSWER_KEYS <= set(data)
-    assert data["preamble"] == PREAMBLE
+    assert data["kind"] == "answered"
+    assert data["preamble"] == wording(mini_assistant).preamble
     assert data["covered"] is True and data["message"] is None
     assert data["urgent"] is False and data["notice"] is None
     assert 1 <= len(data["snippets"]) <= 5
@@ -75,13 +81,16 @@ def test_unrelated_question_is_declined(mini_assistant: Assistant) -> None:
     answer = mini_assistant.ask("What is the capital of France?")
     assert answer.covered is False
     assert answer.snippets == ()
-    assert answer.to_dict()["message"] == NOT_COVERED
+    data = answer.to_dict()
+    assert data["kind"] == "off_topic" and data["message"] == wording(mini_assistant).off_topic
+    assert data["preamble"] is None and data["suggestions"] == []
 
 
 def test_red_flag_sets_urgent_notice(mini_assistant: Assistant) -> None:
     data = mini_assistant.ask("My neck is stiff and I have a fever").to_dict()
     assert data["urgent"] is True
-    assert data["notice"] == URGENT_NOTICE
+    w = wording(mini_assistant)
+    assert data["notice"] == (w.urgent_with_quotes if data["snippets"] else w.urgent_alone)
     assert data["red_flags"] == ["fever or chills"]
 
 
@@ -116,3 +125,65 @@ def test_a_tampered_document_in_memory_yields_no_quote(mini_assistant: Assistant
     answer = mini_assistant.ask("Does heat help a stiff neck?")
     assert answer.snippets == ()
     assert answer.covered is False
+
+
+def test_each_case_gets_the_fixed_texts_that_fit_it(mini_assistant: Assistant) -> None:
+    answered = mini_assistant.ask("Does heat help a stiff neck?")
+    assert (answered.kind, answered.preamble, answered.message) == ("answered", wording(mini_assistant).preamble, None)
+    off = mini_assistant.ask("What is a good banana bread recipe?")
+    assert (off.kind, off.preamble, off.suggestions) == ("off_topic", None, ())
+    assert off.message == wording(mini_assistant).off_topic
+    urgent = mini_assistant.ask("My neck is stiff and I have a fever")
+    w = wording(mini_assistant)
+    assert urgent.notice == (w.urgent_with_quotes if urgent.snippets else w.urgent_alone)
+    # Urgent with nothing to quote: the notice does not point at quotes that are not there.
+    alone = dataclasses.replace(urgent, covered=False, snippets=())
+    assert alone.notice == wording(mini_assistant).urgent_alone and "quotes" not in alone.notice
+
+
+def test_a_decline_on_the_topic_offers_questions_from_the_sources_headings(mini_assistant: Assistant) -> None:
+    from assistant.answer import heading_label
+
+    labels = {heading_label(item.span.text) for item in mini_assistant.index.spans if item.context is not None} - {None}
+    # The fake embedder's scores say little about coverage: decline by setting the bar out of reach.
+    strict = mini_assistant.with_settings(cover_threshold=2.0, fused_cover_threshold=2.0)
+    declined = strict.ask("Does magnesium help a stiff neck?")
+    assert declined.kind == "not_covered" and declined.message == wording(mini_assistant).not_covered
+    assert 1 <= len(declined.suggestions) <= 3
+    for suggestion in declined.suggestions:
+        assert any(f"about {label}?" in suggestion for label in labels)
+
+
+@pytest.mark.model
+def test_every_question_a_decline_can_offer_is_answered(real_assistant: Assistant) -> None:
+    from assistant.answer import heading_label
+    from assistant.safety import SUGGESTION_QUESTION
+
+    labels = {heading_label(i.span.text) for i in real_assistant.index.spans if i.context is not None} - {None}
+    assert len(labels) >= 3
+    unanswered = [
+        label for label in labels if not real_assistant.ask(SUGGESTION_QUESTION.format(heading=label)).covered
+    ]
+    assert unanswered == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Child’s Pose.", "Child’s Pose"),
+        ("Back extensions.", "Back extensions"),
+        ("Ice or heat.", None),  # sentence case past two words: could as well be an instruction
+        ("Take small steps.", None),
+        ("Calf Raises", "Calf Raises"),
+        ("Upper Back and Neck Stretch", "Upper Back and Neck Stretch"),
+        ("Breathe out as you roll.", None),
+        ("Hold for 30 seconds;", None),  # an instruction, not a heading
+        ("Repeat 2 to 4 times.", None),
+        ("and then the other side.", None),
+        ("Lie on your back with your knees bent and feet flat.", None),
+    ],
+)
+def test_heading_labels(text: str, label: str | None) -> None:
+    from assistant.answer import heading_label
+
+    assert heading_label(text) == label

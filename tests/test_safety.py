@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from assistant.safety import DISCLAIMER, NOT_COVERED, PREAMBLE, URGENT_NOTICE, red_flags
+from assistant.safety import DEFAULT_WORDING, red_flags
 from assistant.stance import CAUTION, SUPPORTIVE, stance
 
 from .conftest import DEV_QUESTIONS
@@ -51,8 +51,11 @@ def test_no_dev_set_question_outside_the_red_flag_list_is_flagged() -> None:
 
 
 def test_fixed_texts_are_distinct_and_not_empty() -> None:
-    assert len({PREAMBLE, NOT_COVERED, URGENT_NOTICE, DISCLAIMER}) == 4
-    assert all(len(t) > 40 for t in (PREAMBLE, NOT_COVERED, URGENT_NOTICE, DISCLAIMER))
+    w = DEFAULT_WORDING
+    texts = [w.preamble, w.not_covered, w.off_topic, w.urgent_with_quotes, w.urgent_alone, w.disclaimer]
+    assert len(set(texts)) == len(texts)
+    assert all(len(t) > 40 and "{" not in t for t in texts)
+    assert "quotes below" in w.urgent_with_quotes and "quotes" not in w.urgent_alone
 
 
 @pytest.mark.parametrize(
@@ -68,3 +71,20 @@ def test_fixed_texts_are_distinct_and_not_empty() -> None:
 )
 def test_stance_of_advice(text: str, expected: str | None) -> None:
     assert stance(text) == expected
+
+
+def test_wording_comes_from_settings_then_metadata_then_defaults() -> None:
+    from assistant.corpus import Document
+    from assistant.safety import wording_for
+
+    one = Document("a.txt", "x", "0", title="Shin splints", topic="shin splints", ask="a physiotherapist")
+    w = wording_for([one])
+    assert w.source == "“Shin splints”" and w.topic == "shin splints" and w.who == "a physiotherapist"
+    assert "“Shin splints” does not cover" in w.not_covered.replace("“S", "“S")
+    assert "back" not in (w.preamble + w.not_covered + w.off_topic + w.disclaimer).lower()
+    two = Document("b.txt", "y", "1", title="Tennis elbow", topic="tennis elbow", ask="a GP")
+    many = wording_for([one, two])
+    assert many.source == "the source articles" and many.topic == "shin splints and tennis elbow"
+    assert many.who == DEFAULT_WORDING.who  # they disagree on who to ask: the neutral default
+    assert wording_for([one], who="your club physio").who == "your club physio"
+    assert wording_for([]) == DEFAULT_WORDING

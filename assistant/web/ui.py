@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from ..answer import Answer, Snippet
 from ..errors import AssistantError, QuestionError
-from ..safety import DISCLAIMER, GROUP_LABELS
+from ..safety import GROUP_LABELS, site_wording
 from ..schemas import AnswerOut, SnippetOut
 from ..settings import Settings
 from . import STATIC_DIR
@@ -102,7 +102,8 @@ def render_answer(answer: Answer | AnswerOut) -> str:
     parts = [f'<div class="qa-answer {esc(answer_id_class(answer.id))}">']
     if answer.notice:
         parts.append(f'<div class="qa-notice qa-urgent" role="alert"><p>{esc(answer.notice)}</p></div>')
-    parts.append(f'<p class="qa-preamble">{esc(answer.preamble)}</p>')
+    if answer.preamble:
+        parts.append(f'<p class="qa-preamble">{esc(answer.preamble)}</p>')
     if answer.message:
         parts.append(f'<div class="qa-notice qa-not-covered" role="status"><p>{esc(answer.message)}</p></div>')
     number = 0
@@ -128,11 +129,11 @@ def render_answer(answer: Answer | AnswerOut) -> str:
     return "".join(parts)
 
 
-def _header_html() -> str:
+def _header_html(settings: Settings) -> str:
     return (
         '<header class="qa-header">'
         f"<h1>{html.escape(TITLE)}</h1>"
-        f'<p class="qa-disclaimer" role="note">{html.escape(DISCLAIMER)}</p>'
+        f'<p class="qa-disclaimer" role="note">{html.escape(site_wording(settings).disclaimer)}</p>'
         "</header>"
     )
 
@@ -183,7 +184,7 @@ def build_blocks(ask: Callable[[str], Answer], settings: Settings) -> gr.Blocks:
         return chat_messages(kept), kept, ""
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
-        gr.HTML(_header_html(), elem_id="qa-header", js_on_load=None)
+        gr.HTML(_header_html(settings), elem_id="qa-header", js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from assistant.core import Assistant
 from assistant.errors import IndexNotReady, QuestionError
-from assistant.safety import DISCLAIMER
+from assistant.safety import site_wording
 from assistant.settings import Settings
 from assistant.web.app import build_app
 from assistant.web.readiness import readiness_of
@@ -216,11 +216,11 @@ def test_widget_script(client: TestClient) -> None:
     assert "data-assistant-frame" in response.text
 
 
-def test_embed_page(client: TestClient) -> None:
+def test_embed_page(client: TestClient, fake_assistant: Assistant) -> None:
     response = client.get("/embed")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert html.escape(DISCLAIMER) in response.text
+    assert html.escape(site_wording(fake_assistant.settings).disclaimer) in response.text
     assert 'id="chat-input"' in response.text and 'id="source-viewer"' in response.text
     assert "$" not in response.text  # every template field was filled
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from assistant.answer import Answer, Snippet
 from assistant.corpus import Span
-from assistant.safety import GROUP_LABELS, NOT_COVERED, PREAMBLE, URGENT_NOTICE
+from assistant.safety import DEFAULT_WORDING, GROUP_LABELS
 from assistant.settings import REPO_ROOT
 from assistant.web.ui import citation_href, render_answer, render_question, sections
 
@@ -47,7 +47,7 @@ def test_urgent_notice_comes_first_then_preamble_then_quotes() -> None:
     order = [classes.index(name) for name in ("qa-notice qa-urgent", "qa-preamble", "qa-quote")]
     assert order == sorted(order)
     texts = [item[3] for item in _outline(render_answer(answer))]
-    assert URGENT_NOTICE in texts and PREAMBLE in texts
+    assert DEFAULT_WORDING.urgent_with_quotes in texts and DEFAULT_WORDING.preamble in texts
 
 
 def test_not_covered_message_is_a_notice_not_a_quote() -> None:
@@ -55,7 +55,8 @@ def test_not_covered_message_is_a_notice_not_a_quote() -> None:
     outline = _outline(markup)
     notice = next(item for item in outline if "qa-not-covered" in item[1])
     assert notice[0] == "div"
-    assert any(item[3] == NOT_COVERED for item in outline)
+    assert any(item[3] == DEFAULT_WORDING.not_covered for item in outline)
+    assert "qa-preamble" not in markup  # a decline has nothing to introduce
     assert "blockquote" not in markup and "citation" not in markup
 
 

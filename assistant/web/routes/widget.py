@@ -11,7 +11,7 @@ import string
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ...safety import DISCLAIMER, GROUP_LABELS
+from ...safety import GROUP_LABELS, site_wording
 from ...settings import Settings
 from .. import STATIC_DIR, STATIC_PATH
 from ..ui import EMPTY_STATE
@@ -27,7 +27,7 @@ def embed_page(settings: Settings) -> str:
     """The ``/embed`` page, its template filled in."""
     template = string.Template((STATIC_DIR / "embed.html").read_text("utf-8"))
     return template.substitute(
-        disclaimer=html.escape(DISCLAIMER),
+        disclaimer=html.escape(site_wording(settings).disclaimer),
         empty=html.escape(EMPTY_STATE),
         max_chars=str(settings.max_question_chars),
         group_order=html.escape(" ".join(GROUP_LABELS)),

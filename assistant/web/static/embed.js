@@ -69,7 +69,7 @@
       urgent.setAttribute("role", "alert");
       box.appendChild(urgent);
     }
-    box.appendChild(el("p", "preamble", answer.preamble));
+    if (answer.preamble) box.appendChild(el("p", "preamble", answer.preamble));
     if (answer.message) {
       var uncovered = el("div", "notice not-covered", answer.message);
       uncovered.setAttribute("role", "status");
