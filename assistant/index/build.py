@@ -43,7 +43,7 @@ from ..corpus import Document, load_corpus
 from ..embedding import Embedder, PassageEmbedder, load_second_model
 from ..errors import AssistantError, CorpusError
 from ..settings import Settings
-from .dense import DEFAULT_KIND, make_dense
+from .dense import build_dense
 from .lexical import Lexicon
 from .load import Index
 from .records import (
@@ -245,8 +245,8 @@ def build_index(
     store = ShardStore(root, embedder.name)
     stats = {embedder.name: _fill(store, texts, embed_main, shard_size, show_progress)}
     vectors = store.gather(keys)
-    dense = make_dense(DEFAULT_KIND, vectors.shape[1])
-    dense.add(vectors, np.arange(len(spans), dtype=np.int64))  # id = row in spans.json
+    # Exact search up to dense.EXACT_MAX sentences, IVF above (kind and parameters from the size).
+    dense = build_dense(vectors, np.arange(len(spans), dtype=np.int64))  # id = row in spans.json
     lexicon = Lexicon.build(texts)
     centroid = vectors.mean(axis=0).astype(np.float32)
     centroid_dots, centred_norms = centring_terms(vectors, centroid)

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic corpora and scale measurements (not used when answering)."""
