@@ -45,4 +45,4 @@ browser-deps:
 	@test -x $(CHROMIUM) || ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core )
 
 clean:
-	rm -rf $(VENV) .hypothesis index/manifest.json index/spans.json index/dense.faiss index/*.npy index/bm25 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .hypothesis index/manifest.json index/spans.json index/dense.faiss index/*.npy index/bm25 index/embeddings .pytest_cache .mypy_cache .ruff_cache
