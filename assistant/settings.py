@@ -11,9 +11,9 @@ original (``model_copy(update=...)`` would not).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import AssistantError
@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     request_timeout: float = Field(10.0, gt=0.0)
     # Questions the chat page's queue holds at once before it says "busy".
     queue_size: int = Field(32, ge=1)
+    # The server gathers the questions that arrive within this many milliseconds (at most
+    # ``batch_max`` of them) into one call of each model (assistant/batching.py). The window
+    # closes early once every question being answered has arrived, so a lone question never
+    # waits; 0 batches only what queued while the models were busy.
+    batch_window_ms: float = Field(5.0, ge=0.0, le=1000.0)
+    batch_max: int = Field(16, ge=1, le=256)
+    # How much the server logs: "info" (starting, ready, stopped), "debug" (every request too),
+    # "warning" or "error".
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Token for the admin page and /api/admin/report; without one they are off (404).
+    admin_token: SecretStr | None = Field(None, min_length=16)
     # Serve the interactive API docs (/docs, /redoc); they load Swagger UI from a CDN.
     api_docs: bool = False
 

@@ -10,8 +10,9 @@ it is ready.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -19,13 +20,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..batching import Batcher, batched_models
+from ..feedback import LazyStore
+from ..logs import uvicorn_levels
 from ..settings import Settings
 from . import STATIC_DIR, STATIC_PATH, service
 from .errors import add_error_handlers
 from .middleware import add_middleware
 from .protocol import uvicorn_options
 from .readiness import Readiness, readiness_of
-from .routes import ask, health, sources, widget
+from .routes import admin, ask, feedback, health, sources, widget
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -53,14 +57,26 @@ def build_app(
         if assistant is None:
             raise ValueError("Pass the settings with a loader: they are built once, at the edge.")
         settings = assistant.settings
-    readiness = Readiness(assistant)
+    # Concurrent questions share model calls (assistant/batching.py); the workers stop at shutdown.
+    batcher = Batcher(
+        window=settings.batch_window_ms / 1000, max_batch=settings.batch_max, peers=service.answers_in_progress
+    )
+
+    def batched(loaded: Assistant) -> Assistant:
+        return loaded.with_embedder(*batched_models(loaded.embedder, loaded.second, batcher))
+
+    readiness = Readiness(batched(assistant) if assistant is not None else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Once per app, even if the app is started again (as TestClient does per "with").
         if loader is not None and readiness.loading is None:
-            readiness.load_in_background(loader)
-        yield
+            readiness.load_in_background(lambda: batched(loader()))
+        try:
+            yield
+        finally:
+            batcher.close()
+            feedback_store.close()
 
     app = FastAPI(
         title="Quote assistant",
@@ -73,25 +89,43 @@ def build_app(
     )
     app.state.readiness = readiness
     app.state.settings = settings
+    # Ratings and unanswered questions (data/assistant.sqlite3), opened on first use.
+    app.state.feedback = feedback_store = LazyStore(settings.data_dir, settings.retention_days)
 
     add_middleware(app, settings, ui=ui)
     add_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ask.router)
+    app.include_router(feedback.router)
     app.include_router(sources.router)
     app.include_router(widget.build_router(settings))
+    app.include_router(admin.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="assistant-static")
 
     if ui:
         from .ui import mount_ui
 
-        def ask_loaded(question: str) -> Answer:
+        def ask_loaded(question: str, history: Sequence[str] | None = None) -> Answer:
             # The same service function as /api/ask, looked up at call time.
-            return service.answer(readiness, question)
+            return service.answer(readiness, question, history, feedback_store)
 
         # Last: the chat page at / catches every path not routed above.
         mount_ui(app, ask_loaded, settings, STATIC_PATH)
     return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopping on Ctrl+C or SIGTERM without raising the signal again afterwards.
+
+    uvicorn shuts down gracefully on the first signal and then re-raises it for
+    the caller, which surfaces as a KeyboardInterrupt traceback from inside the
+    event loop. Stopping is the normal way to end the server, so it is not
+    re-raised; a second Ctrl+C still forces the exit.
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def serve(settings: Settings) -> None:
@@ -104,8 +138,15 @@ def serve(settings: Settings) -> None:
     from ..core import Assistant
 
     app = build_app(loader=lambda: Assistant.load(settings), settings=settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", **uvicorn_options())
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            lifespan="on",
+            log_config=None,  # ours (assistant.logs), not uvicorn's
+            **uvicorn_options(**uvicorn_levels(settings.log_level)),
+        )
     )
     readiness = readiness_of(app)
 
@@ -116,5 +157,6 @@ def serve(settings: Settings) -> None:
     shown = "localhost" if settings.host in ("0.0.0.0", "::") else settings.host
     logger.info("Starting on http://%s:%d/ - loading the model and index", shown, settings.port)
     server.run()
+    logger.info("Stopped.")
     if readiness.error is not None:
         raise readiness.error
