@@ -69,6 +69,8 @@ class Answer:
     suggestions: tuple[str, ...] = ()
     wording: Wording = field(default=DEFAULT_WORDING, compare=False, repr=False)
     titles: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    #: The original article's address per document, when its metadata gives one.
+    urls: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     #: How well the source covers the question (see :mod:`assistant.answerability`); for evaluation.
     coverage: float = field(default=0.0, compare=False, repr=False)
     #: A fresh random id per answer, the same wherever this answer is shown (for feedback later).
@@ -224,6 +226,7 @@ def compose(
             index.documents.values(), source=settings.source_name, topic=settings.topic, who=settings.who_to_ask
         ),
         titles=titles,
+        urls={path: doc.source_url for path, doc in index.documents.items()},
         coverage=cover,
     )
 

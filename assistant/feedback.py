@@ -24,6 +24,7 @@ newer release is refused with a clear message rather than misread.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import AssistantError
+
+logger = logging.getLogger(__name__)
 
 FILENAME = "assistant.sqlite3"
 RECENT_ANSWERS = 10_000
@@ -235,3 +238,34 @@ class FeedbackStore:
                 (limit,),
             ).fetchall()
         return [(s, int(n)) for s, n in rows]
+
+
+class LazyStore:
+    """The server's store, opened on first use; a store that cannot open is logged once and left out.
+
+    Feedback is a convenience: if ``data_dir`` is not writable the assistant
+    still answers, and only the feedback routes say it is unavailable.
+    """
+
+    def __init__(self, folder: Path, retention_days: int) -> None:
+        self._folder = folder
+        self._retention_days = retention_days
+        self._store: FeedbackStore | None = None
+        self._failed: str | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> FeedbackStore | None:
+        with self._lock:
+            if self._store is None and self._failed is None:
+                try:
+                    self._store = FeedbackStore.in_folder(self._folder, retention_days=self._retention_days)
+                except StoreError as exc:
+                    self._failed = str(exc)
+                    logger.warning("Feedback is off: %s", exc)
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

@@ -39,6 +39,26 @@ class AskRequest(BaseModel):
         "or longer than the server's limit (1000 characters by default).",
         examples=["Can stretching make back spasms worse?"],
     )
+    history: list[str] | None = Field(
+        None,
+        max_length=200,
+        description="The reader's earlier questions in this conversation, oldest first, so a follow-up "
+        '("how long do I hold it?") is answered with them in mind. The server uses the last few '
+        "and refuses more than its limit (20 by default).",
+        examples=[["How do I do child's pose?"]],
+    )
+
+
+class FeedbackIn(BaseModel):
+    """A reader's rating of an answer this server gave, or of one of its quotes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="The answer's id, as /api/ask returned it.")
+    rating: Literal["up", "down"]
+    span: str | None = Field(
+        None, max_length=1000, description="A quote's span_id to mark it not helpful (with rating 'down')."
+    )
 
 
 class PassageContext(BaseModel):
@@ -58,10 +78,13 @@ class SnippetOut(BaseModel):
     group: str | None = Field(description="Side of differing advice: 'caution' or 'supportive', else null.")
     group_label: str | None
     title: str | None = Field(description="Title of the source document, when known.")
+    source_url: str | None = Field(None, description="Address of the original article, when known.")
+    span_id: str = Field(description="The quote's id, 'doc:start-end', for feedback on it.")
     context: PassageContext | None = Field(description="The sentences around the quote, when known.")
 
     @classmethod
-    def from_snippet(cls, snippet: Snippet, title: str | None = None) -> SnippetOut:
+    def from_snippet(cls, snippet: Snippet, title: str | None = None, source_url: str | None = None) -> SnippetOut:
+        from .feedback import span_id
         from .safety import GROUP_LABELS  # here, so importing the schemas stays cheap
 
         span, context = snippet.span, snippet.context
@@ -74,6 +97,8 @@ class SnippetOut(BaseModel):
             group=snippet.group,
             group_label=GROUP_LABELS.get(snippet.group) if snippet.group else None,
             title=title,
+            source_url=source_url,
+            span_id=span_id(span.doc, span.start, span.end),
             context=None
             if context is None
             else PassageContext(text=context.text, start=context.start, end=context.end),
@@ -117,7 +142,10 @@ class AnswerOut(BaseModel):
             urgent=answer.urgent,
             notice=answer.notice,
             red_flags=list(answer.red_flags),
-            snippets=[SnippetOut.from_snippet(s, answer.titles.get(s.span.doc)) for s in answer.snippets],
+            snippets=[
+                SnippetOut.from_snippet(s, answer.titles.get(s.span.doc), answer.urls.get(s.span.doc))
+                for s in answer.snippets
+            ],
         )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,10 @@ DATA = Path(__file__).parent / "data"
 FIXTURE_CORPUS = DATA / "corpus"
 REPO_CORPUS = REPO_ROOT / "corpus"
 DEV_QUESTIONS = REPO_ROOT / "eval" / "questions.json"
+
+# Feedback that tests give goes to a folder of their own, never to the checkout's data/
+# (set before any Settings is built; subprocesses inherit it).
+os.environ["ASSISTANT_DATA_DIR"] = tempfile.mkdtemp(prefix="assistant-test-data-")
 
 
 @pytest.fixture

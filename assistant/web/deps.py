@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..core import Assistant
+from ..feedback import LazyStore
 from ..settings import Settings
 from .readiness import Readiness
 
@@ -26,6 +27,11 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_feedback(request: Request) -> LazyStore:
+    feedback: LazyStore = request.app.state.feedback
+    return feedback
+
+
 def get_assistant(readiness: Annotated[Readiness, Depends(get_readiness)]) -> Assistant:
     """The loaded assistant, or a 503 (:class:`~assistant.web.readiness.NotReady`) while it loads."""
     return readiness.require()
@@ -34,3 +40,4 @@ def get_assistant(readiness: Annotated[Readiness, Depends(get_readiness)]) -> As
 ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+FeedbackDep = Annotated[LazyStore, Depends(get_feedback)]

@@ -40,8 +40,8 @@ def service_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Answer]]:
     calls: list[tuple[str, Answer]] = []
     original = assistant.web.service.answer
 
-    def recording(readiness: Readiness, question: str) -> Answer:
-        answer = original(readiness, question)
+    def recording(readiness: Readiness, question: str, *args: Any) -> Answer:
+        answer = original(readiness, question, *args)
         calls.append((question, answer))
         return answer
 
@@ -90,7 +90,7 @@ def test_the_api_and_the_chat_call_the_same_service_function(
 
 
 def test_what_the_service_refuses_is_refused_on_both_paths(http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(readiness: Readiness, question: str) -> Answer:
+    def refuse(readiness: Readiness, question: str, *args: Any) -> Answer:
         raise QuestionError("Refused by the service.")
 
     monkeypatch.setattr(assistant.web.service, "answer", refuse)
