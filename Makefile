@@ -1,4 +1,7 @@
 # Two commands for a newcomer: `make run` and `make test`. Both set everything up first.
+# pipefail: a failing install fails the target even when its output is filtered.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,7 +27,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@echo "Installing the app and its tools into $(VENV) (a few minutes the first time; torch is the largest)..."
+	$(BIN)/python -m pip install --progress-bar off -c constraints.txt -e ".[dev]" | awk '/^(Collecting|Successfully)/ { print; fflush() }'
 	$(BIN)/python -m pip check
 	@touch $@
 

@@ -16,7 +16,7 @@ loads nothing.
 
 from __future__ import annotations
 
-import logging
+import argparse
 import os
 
 from assistant.settings import Settings, load_settings
@@ -32,13 +32,18 @@ def _settings() -> Settings:
     return load_settings(**overrides)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from assistant.errors import AssistantError
+    from assistant.logs import LEVELS, configure
     from assistant.web.app import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(description="Start the assistant's web server.")
+    parser.add_argument("--log-level", choices=LEVELS, default=None, help="default: ASSISTANT_LOG_LEVEL or info")
+    args = parser.parse_args(argv)
     try:
-        serve(_settings())
+        settings = _settings() if args.log_level is None else _settings().replace(log_level=args.log_level)
+        configure(settings.log_level)
+        serve(settings)
     except AssistantError as exc:
         raise SystemExit(f"error: {exc}") from exc
 

@@ -87,7 +87,7 @@ def _print_answer(answer: AnswerOut) -> None:
         print(f'[{number}] "{snippet.text}"{label}')
         if snippet.context is not None:
             # Too short to stand alone: the sentences around it, marked as such.
-            print(f"    {CONTEXT_LABEL}: \"{snippet.context.text}\"")
+            print(f'    {CONTEXT_LABEL}: "{snippet.context.text}"')
         print(f"    — {source} ({snippet.doc}, characters {snippet.start}–{snippet.end})")
     print()
 
@@ -222,8 +222,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .logs import configure
     from .web.app import serve
 
+    if args.log_level is not None:
+        settings = settings.replace(log_level=args.log_level)
+    configure(settings.log_level)
     serve(settings)
     return 0
 
@@ -280,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the chat page, widget and HTTP API")
     p.add_argument("--host", default=None, help="address to bind (default: HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: PORT or 7860)")
+    p.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default=None,
+        help="info: start, ready and stop only; debug: every request too (default: ASSISTANT_LOG_LEVEL or info)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -75,11 +76,20 @@ def test_app_py_listens_at_once_and_is_healthy_once_loaded(real_assistant: Assis
                 assert response.json() == {"status": "ok", "documents": 1, "spans": len(real_assistant.index)}
                 break
             time.sleep(0.05)
+        for path in ("/", "/healthz", "/gradio_api/info"):
+            httpx.get(f"http://127.0.0.1:{port}{path}", timeout=10)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        # Ctrl+C, as people stop it.
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
         log.close()
-    assert seen == [503, 200], (tmp_path / "server.log").read_text()
+    output = (tmp_path / "server.log").read_text()
+    assert seen == [503, 200], output
+    # A clean stop, and a quiet log: no traceback, no line per request, no progress bars.
+    assert code == 0, output
+    assert "Traceback" not in output and "Stopped." in output
+    assert "GET /" not in output and "Loading weights" not in output
+    assert len(output.splitlines()) <= 6, output
 
 
 def test_serve_stops_and_reports_a_missing_index(tmp_path: Path) -> None:
