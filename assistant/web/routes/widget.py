@@ -11,7 +11,7 @@ import string
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ...safety import GROUP_LABELS, site_wording
+from ...safety import CONTEXT_LABEL, GROUP_LABELS, SUGGESTIONS_LABEL, site_wording
 from ...settings import Settings
 from .. import STATIC_DIR, STATIC_PATH
 from ..ui import EMPTY_STATE
@@ -31,6 +31,9 @@ def embed_page(settings: Settings) -> str:
         empty=html.escape(EMPTY_STATE),
         max_chars=str(settings.max_question_chars),
         group_order=html.escape(" ".join(GROUP_LABELS)),
+        # Fixed texts the page shows around answers: defined once, in assistant/safety.py.
+        suggestions_label=html.escape(SUGGESTIONS_LABEL),
+        context_label=html.escape(CONTEXT_LABEL),
         static=STATIC_PATH.lstrip("/"),
     )
 

@@ -110,6 +110,8 @@
     var frame = document.createElement("iframe");
     frame.setAttribute("data-assistant-frame", "");
     frame.title = title;
+    // The chat's Copy button writes its answer to the clipboard; nothing else is delegated to the frame.
+    frame.setAttribute("allow", "clipboard-write");
     panel.appendChild(bar);
     panel.appendChild(frame);
 
