@@ -89,6 +89,8 @@ def _print_answer(answer: AnswerOut) -> None:
             # Too short to stand alone: the sentences around it, marked as such.
             print(f'    {CONTEXT_LABEL}: "{snippet.context.text}"')
         print(f"    — {source} ({snippet.doc}, characters {snippet.start}–{snippet.end})")
+        if snippet.source_url:
+            print(f"      {snippet.source_url}")
     print()
 
 
