@@ -74,6 +74,10 @@ class FeedbackError(AssistantError):
     """Feedback that cannot be taken (unknown answer, a span the answer did not quote)."""
 
 
+class AlreadyRated(FeedbackError):
+    """A second vote on the same answer, or on the same quote of it."""
+
+
 class StoreError(AssistantError):
     """The SQLite file cannot be opened or is from a newer release."""
 
@@ -107,6 +111,8 @@ class FeedbackStore:
         self._now = now
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, Given] = OrderedDict()
+        # One vote per answer and one per quote (answer id, span or None), for the recent answers.
+        self._votes: set[tuple[str, str | None]] = set()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -159,7 +165,8 @@ class FeedbackStore:
         with self._lock:
             self._recent[answer_id] = given
             while len(self._recent) > RECENT_ANSWERS:
-                self._recent.popitem(last=False)
+                old, _ = self._recent.popitem(last=False)
+                self._votes = {v for v in self._votes if v[0] != old}
             if not covered and self.retention_days:
                 self._db.execute(
                     "INSERT INTO unanswered (question, reason, created) VALUES (?, 'declined', ?)",
@@ -177,6 +184,9 @@ class FeedbackStore:
                 raise FeedbackError("That answer is unknown or too old to rate.")
             if span is not None and span not in given.spans:
                 raise FeedbackError("That quote is not part of the answer.")
+            if (answer_id, span) in self._votes:
+                raise AlreadyRated("This has already been rated.")
+            self._votes.add((answer_id, span))
             if not self.retention_days:
                 return
             now = self._now()

@@ -83,7 +83,14 @@ def test_feedback_attaches_to_answers_this_server_gave(store: FeedbackStore) -> 
     store.record_answer("a1", "Should I stretch?", spans, covered=True)
     store.add_feedback("a1", "up")
     store.add_feedback("a1", "down", spans[1])
-    store.add_feedback("a1", "down")
+    assert store.ratings() == {"up": 1, "down": 0, "quote_not_helpful": 1}
+    # One vote per answer and per quote.
+    with pytest.raises(fb.AlreadyRated):
+        store.add_feedback("a1", "down")
+    with pytest.raises(fb.AlreadyRated):
+        store.add_feedback("a1", "down", spans[1])
+    store.record_answer("a2", "Should I stretch?", spans, covered=True)
+    store.add_feedback("a2", "down")
     assert store.ratings() == {"up": 1, "down": 1, "quote_not_helpful": 1}
     assert store.unhelpful_quotes() == [(spans[1], 1)]
     # A whole answer rated down is a question the source did not answer well.

@@ -65,6 +65,8 @@ def test_feedback_on_an_answer_and_on_a_quote(server: tuple[str, Path]) -> None:
     span = answer["snippets"][0]["span_id"]
     down = httpx.post(url + "/api/feedback", json={"id": answer["id"], "rating": "down", "span": span})
     assert down.status_code == 200
+    again = httpx.post(url + "/api/feedback", json={"id": answer["id"], "rating": "down"})
+    assert again.status_code == 409 and "already" in again.json()["error"]
     store = FeedbackStore.in_folder(data)
     assert store.ratings() == {"up": 1, "down": 0, "quote_not_helpful": 1}
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from ...feedback import DAY, FeedbackError
+from ...feedback import DAY, AlreadyRated, FeedbackError
 from ...schemas import ErrorOut, FeedbackIn
 from ..deps import AssistantDep, FeedbackDep, SettingsDep
 from ..errors import ERRORS
@@ -25,7 +25,7 @@ router = APIRouter(tags=["api"])
 UNAVAILABLE = "Feedback cannot be stored on this server right now."
 
 
-@router.post("/api/feedback", responses={**ERRORS, 404: {"model": ErrorOut}})
+@router.post("/api/feedback", responses={**ERRORS, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
 def feedback(body: FeedbackIn, store: FeedbackDep) -> Any:
     """Rate an answer ("up"/"down"), or mark one of its quotes not helpful (``span`` with "down")."""
     opened = store.get()
@@ -33,6 +33,8 @@ def feedback(body: FeedbackIn, store: FeedbackDep) -> Any:
         return JSONResponse({"error": UNAVAILABLE}, status_code=503)
     try:
         opened.add_feedback(body.id, body.rating, body.span)
+    except AlreadyRated as exc:
+        return JSONResponse({"error": str(exc)}, status_code=409)
     except FeedbackError as exc:
         status = 404 if "unknown" in str(exc) else 422
         return JSONResponse({"error": str(exc)}, status_code=status)
