@@ -81,7 +81,9 @@ def fill_store(folder: Path, assistant: Assistant) -> None:
             store.record_answer(f"{number:032x}", answer.question, spans, covered=True)
             store.add_feedback(f"{number:032x}", rating)
     for times, span in zip((3, 1), spans, strict=False):
-        for _ in range(times):
+        for _ in range(times):  # one reader per vote: each on an answer of its own
+            number += 1
+            store.record_answer(f"{number:032x}", answer.question, spans, covered=True)
             store.add_feedback(f"{number:032x}", "down", span)
     store.close()
 
