@@ -5,7 +5,10 @@ question needs one row from each model. One model call on 16 rows costs far
 less than 16 calls on one row, so :class:`MicroBatcher` gathers the requests
 that arrive within a short window (``window`` seconds, at most ``max_batch``
 texts) and makes one call on one worker thread, then hands every caller its own
-rows. An error in the call is raised in every caller of that batch.
+rows. An error in the call is raised in every caller of that batch. (The
+app's :class:`Batcher` keeps answers byte-identical to unbatched ones: by
+default MiniLM's rows are computed one question at a time on that thread; see
+there why.)
 
 The window closes early when every caller that could still come has come
 (``peers``: how many answers are being computed), so a lone question never
@@ -46,6 +49,7 @@ __all__ = [
     "BatchingPassageEmbedder",
     "MicroBatcher",
     "batched_models",
+    "one_at_a_time",
 ]
 
 #: How long :meth:`MicroBatcher.close` waits for a model call in progress to finish.
@@ -241,32 +245,48 @@ class BatchingPassageEmbedder:
         return self.inner.embed_passages(texts, show_progress_bar=show_progress_bar)
 
 
-class Batcher:
-    """The batchers of one app: wraps an assistant's models and stops their workers at shutdown."""
+def one_at_a_time(fn: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """``fn`` called once per text, rows stacked: what a model gives unbatched, bit for bit."""
 
-    def __init__(self, *, window: float, max_batch: int, peers: Callable[[], int] | None = None) -> None:
+    def each(texts: list[str]) -> np.ndarray:
+        return np.concatenate([fn([text]) for text in texts])
+
+    return each
+
+
+class Batcher:
+    """The batchers of one app: wraps an assistant's models and stops their workers at shutdown.
+
+    With ``exact`` (the default), MiniLM embeds the questions of a batch one at
+    a time on the batcher's thread, so every answer is byte-identical to an
+    unbatched one: torch (MKL) computes a row differently in a batch (up to
+    ~3e-7 apart, enough to move a score's 4th decimal now and then), while e5's
+    engine packs a batch's tokens without changing any row. The batcher still
+    gives MiniLM one thread to run on instead of one call per request thread,
+    and e5 still batches; MiniLM's window is then 0, as waiting would gain nothing.
+    """
+
+    def __init__(
+        self, *, window: float, max_batch: int, peers: Callable[[], int] | None = None, exact: bool = True
+    ) -> None:
         self.window = window
         self.max_batch = max_batch
         self.peers = peers
+        self.exact = exact
         self.batchers: list[MicroBatcher] = []
 
-    def _batcher(self, fn: Callable[[list[str]], np.ndarray], name: str) -> MicroBatcher:
-        import os  # PROTOTYPE
-        if os.environ.get("BENCH_ONE_THREAD") == "1":
-            from concurrent.futures import ThreadPoolExecutor
-            if not hasattr(Batcher, "_ex"):
-                Batcher._ex = ThreadPoolExecutor(1, thread_name_prefix="models")
-            inner_fn = fn
-            fn = lambda texts: Batcher._ex.submit(inner_fn, texts).result()
-        batcher = MicroBatcher(fn, window=self.window, max_batch=self.max_batch, peers=self.peers, name=name)
+    def _batcher(self, fn: Callable[[list[str]], np.ndarray], name: str, window: float) -> MicroBatcher:
+        batcher = MicroBatcher(fn, window=window, max_batch=self.max_batch, peers=self.peers, name=name)
         self.batchers.append(batcher)
         return batcher
 
     def embedder(self, inner: Embedder) -> BatchingEmbedder:
-        return BatchingEmbedder(inner, self._batcher(inner.embed, f"batch-{inner.name}"))
+        if self.exact:
+            return BatchingEmbedder(inner, self._batcher(one_at_a_time(inner.embed), f"batch-{inner.name}", 0.0))
+        return BatchingEmbedder(inner, self._batcher(inner.embed, f"batch-{inner.name}", self.window))
 
     def passage_embedder(self, inner: PassageEmbedder) -> BatchingPassageEmbedder:
-        return BatchingPassageEmbedder(inner, self._batcher(inner.embed_queries, f"batch-{inner.name}"))
+        return BatchingPassageEmbedder(inner, self._batcher(inner.embed_queries, f"batch-{inner.name}", self.window))
 
     def close(self) -> None:
         for batcher in self.batchers:

@@ -114,11 +114,15 @@ class Settings(BaseSettings):
     # Questions the chat page's queue holds at once before it says "busy".
     queue_size: int = Field(32, ge=1)
     # The server gathers the questions that arrive within this many milliseconds (at most
-    # ``batch_max`` of them) into one call of each model (assistant/batching.py). The window
-    # closes early once every question being answered has arrived, so a lone question never
-    # waits; 0 batches only what queued while the models were busy.
+    # ``batch_max`` of them) into one model call (assistant/batching.py). The window closes
+    # early once every question being answered has arrived, so a lone question never waits;
+    # 0 batches only what queued while the model was busy.
     batch_window_ms: float = Field(5.0, ge=0.0, le=1000.0)
     batch_max: int = Field(16, ge=1, le=256)
+    # MiniLM embeds a batch's questions one at a time (on the batcher's thread), so served answers
+    # are byte-identical to unbatched ones: in one call torch computes a row slightly differently
+    # (up to ~3e-7), which can move a score's 4th decimal. False: one MiniLM call per batch too.
+    batch_exact: bool = True
     # How much the server logs: "info" (starting, ready, stopped), "debug" (every request too),
     # "warning" or "error".
     log_level: Literal["debug", "info", "warning", "error"] = "info"

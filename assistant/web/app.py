@@ -59,7 +59,10 @@ def build_app(
         settings = assistant.settings
     # Concurrent questions share model calls (assistant/batching.py); the workers stop at shutdown.
     batcher = Batcher(
-        window=settings.batch_window_ms / 1000, max_batch=settings.batch_max, peers=service.answers_in_progress
+        window=settings.batch_window_ms / 1000,
+        max_batch=settings.batch_max,
+        peers=service.answers_in_progress,
+        exact=settings.batch_exact,
     )
 
     def batched(loaded: Assistant) -> Assistant:

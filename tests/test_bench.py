@@ -1,0 +1,225 @@
+"""``assistant bench``: its arithmetic and report on fixed numbers (no timing is asserted), and a smoke run."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from assistant.bench.langchain_route import hits, score
+from assistant.bench.report import (
+    FAIL,
+    INFO,
+    PASS,
+    BenchResult,
+    Comparison,
+    Target,
+    figure,
+    figures_table,
+    median,
+    p50_p95,
+    percentile,
+    ratio,
+    render_markdown,
+    scale_lines,
+)
+from assistant.bench.runner import BenchOptions, eval_questions, run_bench, write_outputs
+from assistant.cli import build_parser, main
+from assistant.core import Assistant
+from assistant.evaluation import Item
+
+# --- Arithmetic ------------------------------------------------------------------------
+
+
+def test_percentiles_are_nearest_rank_like_assistant_eval() -> None:
+    values = [float(v) for v in range(10, 0, -1)]  # unordered on purpose
+    assert percentile(values, 0.0) == 1.0 and percentile(values, 1.0) == 10.0
+    assert p50_p95(values) == (5.0, 10.0)
+    assert percentile([7.0], 0.95) == 7.0
+    assert math.isnan(percentile([], 0.5))
+    with pytest.raises(ValueError):
+        percentile(values, 95)
+
+
+def test_median_over_repeats_ignores_missing_numbers() -> None:
+    assert median([3.0, 1.0, 2.0]) == 2.0
+    assert median([1.0, math.nan, 3.0]) == 2.0
+    assert math.isnan(median([math.nan]))
+
+
+def test_ratio_and_targets() -> None:
+    assert ratio(26.0, 20.0) == pytest.approx(1.3)
+    assert math.isnan(ratio(1.0, 0.0)) and math.isnan(ratio(math.nan, 1.0))
+    at_most = Target("max_ratio", 1.3)
+    assert at_most.met(26.0, 20.0) is True and at_most.met(26.2, 20.0) is False
+    at_least = Target("min_ratio", 0.8)
+    assert at_least.met(32.0, 40.0) is True and at_least.met(31.9, 40.0) is False
+    over = Target("max_over", 10.0)
+    assert over.met(34.0, 24.0) is True and over.met(34.5, 24.0) is False
+    assert over.met(math.nan, 24.0) is None
+    assert (at_most.text("ms"), at_least.text("answers/s"), over.text("ms")) == ("≤ 1.3×", "≥ 0.8×", "≤ floor + 10 ms")
+
+
+def test_a_figure_is_the_median_of_its_repeats_against_the_median_floor() -> None:
+    f = figure("ask_p50", "ask() p50", [30.0, 10.0, 20.0], [16.0, 15.0, 14.0], unit="ms", floor_label="bare")
+    assert (f.value, f.floor, f.ratio) == (20.0, 15.0, pytest.approx(4 / 3))
+    assert f.passed is None and f.mark() == INFO
+    data = f.to_dict()
+    assert data["repeats"] == [30.0, 10.0, 20.0] and data["ratio"] == pytest.approx(1.3333)
+    assert data["target"] is None and data["passed"] is None
+
+
+FIGURES = [
+    figure("ask_p50", "ask() p50", [26.0], [20.0], unit="ms", floor_label="bare", target=Target("max_ratio", 1.3)),
+    figure("http_p50", "/api/ask p50", [35.0], [24.0], unit="ms", floor_label="bare", target=Target("max_over", 10)),
+    figure(
+        "http_16_clients",
+        "/api/ask, 16 clients",
+        [30.0],
+        [40.0],
+        unit="answers/s",
+        floor_label="batched",
+        target=Target("min_ratio", 0.8),
+        note="p50 500 ms",
+    ),
+    figure(
+        "build", "index build", [95.0], [100.0], unit="sentences/s", floor_label="bare", target=Target("min_ratio", 0.9)
+    ),
+    figure("rss", "peak RSS", [900.0], [800.0], unit="MiB", floor_label="bare"),
+]
+
+
+def test_the_table_shows_each_ratio_and_its_mark_against_the_target() -> None:
+    table = figures_table(FIGURES)
+    rows = {line.split("|")[1].strip().rstrip(" ¹"): line for line in table.splitlines() if line.startswith("| ")}
+    expected = {
+        "ask() p50": ("1.30×", "≤ 1.3×", PASS),
+        "/api/ask p50": ("1.46×", "≤ floor + 10 ms", FAIL),
+        "/api/ask, 16 clients": ("0.75×", "≥ 0.8×", FAIL),
+        "index build": ("0.95×", "≥ 0.9×", PASS),
+        "peak RSS": ("1.12×", INFO, INFO),
+    }
+    for label, (shown_ratio, target, mark) in expected.items():
+        cells = [cell.strip() for cell in rows[label].split("|")]
+        assert cells[4] == shown_ratio and cells[5] == target and cells[6] == mark, rows[label]
+    assert "26.0 ms" in rows["ask() p50"] and "20.0 ms (bare)" in rows["ask() p50"]
+    assert "¹ /api/ask, 16 clients: p50 500 ms" in table
+
+
+def _result() -> BenchResult:
+    return BenchResult(
+        machine={
+            "date": "2026-01-02 03:04 UTC",
+            "cpus": 2,
+            "cpu_model": "Test CPU",
+            "memory_gib": 8.0,
+            "platform": "Linux",
+            "python": "3.11.7",
+            "versions": {"torch": "2.13.0"},
+            "loadavg_before": [3.0, 2.0, 1.0],
+            "loadavg_after": [0.1, 0.1, 0.1],
+        },
+        settings={"repeats": 5, "questions": 3, "question_sets": ["questions"], "torch_threads": 2},
+        figures=list(FIGURES),
+        comparison=Comparison(
+            questions=3,
+            scored=2,
+            ours={"hit_at_1": 0.5, "hit_at_5": 1.0, "mean_snippet_chars": 110.0, "p50_ms": 30.0},
+            langchain={"hit_at_1": 1.0, "hit_at_5": 1.0, "mean_snippet_chars": 480.0, "p50_ms": math.nan},
+            versions={"langchain-core": "1.0"},
+            setup="LangChain set-up.",
+        ),
+        notes=["A note."],
+        scale={"dense": [{"n": 1000, "kind": "flat", "chosen": True, "p50_ms": 0.1, "recall_at_10": 1.0}]},
+    )
+
+
+def test_the_report_has_the_machine_the_figures_and_the_comparison() -> None:
+    text = render_markdown(_result())
+    for expected in (
+        "2026-01-02 03:04 UTC",
+        "2 CPUs (Test CPU)",
+        "Python 3.11.7; torch 2.13.0",
+        "3.00 2.00 1.00",
+        "other work was running",
+        "median over 5 repeats",
+        "Targets missed: /api/ask p50, /api/ask, 16 clients.",
+        "- A note.",
+        "| hit@1 (in-scope questions) | 0.50 | 1.00 |",
+        "| mean snippet length (characters) | 110 | 480 |",
+        "| latency p50 (ms) | 30.0 | n/a |",
+        "langchain-core==1.0",
+        "| 1000 | flat | yes |",
+    ):
+        assert expected in text, expected
+
+
+def test_the_json_has_every_figure_and_no_nan() -> None:
+    data = json.loads(_result().to_json())
+    assert set(data["figures"]) == {f.key for f in FIGURES}
+    assert data["figures"]["http_p50"]["passed"] is False and data["figures"]["build"]["passed"] is True
+    assert data["langchain"]["langchain"]["p50_ms"] is None  # NaN is written as null
+    assert data["machine"]["cpus"] == 2
+
+
+def test_scale_lines_without_figures_say_so() -> None:
+    assert scale_lines({"note": "none here"}) == ["none here"]
+
+
+# --- The LangChain side's scoring (no LangChain needed) ------------------------------------
+
+
+def test_langchain_chunks_are_scored_with_the_eval_rule() -> None:
+    item = Item("s", "in_scope", "q?", gold=("hold for 30 seconds",))
+    other = Item("s", "in_scope", "r?", gold=("heat",))
+    declined = Item("s", "out_of_scope", "x?")
+    assert hits(["Nothing.", "Hold for 30 seconds."], item.gold, 1) is False
+    assert hits(["Nothing.", "Hold for  30 SECONDS."], item.gold, 5) is True
+    figures = score([(item, ["Hold for 30 seconds."]), (other, []), (declined, ["anything"])])
+    assert figures == {"hit_at_1": 0.5, "hit_at_5": 0.5, "answered": 0.5, "mean_snippet_chars": 20.0}
+
+
+# --- The runner and the command line --------------------------------------------------------
+
+
+def test_eval_questions_can_be_thinned_evenly() -> None:
+    every, names = eval_questions()
+    some, _ = eval_questions(10)
+    assert len(some) == 10 and some[0] == every[0] and names
+    assert len({item.question for item in some}) == 10
+
+
+def test_quick_options_are_small() -> None:
+    quick = BenchOptions().quick()
+    assert quick.repeats == 1 and quick.max_questions and quick.http_seconds < BenchOptions().http_seconds
+
+
+def test_the_command_line_takes_the_bench_options() -> None:
+    args = build_parser().parse_args(["bench", "--quick", "--out", "x", "--json", "--scale", "--sizes", "1000,2000"])
+    assert (args.quick, args.out, args.json, args.scale, args.sizes) == (True, "x", True, True, "1000,2000")
+
+
+def test_an_unknown_part_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--parts", "ask,nope"]) == 2
+    assert "Unknown bench part(s) nope" in capsys.readouterr().err
+
+
+def test_a_smoke_run_over_the_fake_embedder_writes_both_files(mini_assistant: Assistant, tmp_path: Path) -> None:
+    options = BenchOptions(
+        repeats=1,
+        parts=("ask", "http", "throughput"),
+        max_questions=6,
+        http_seconds=0.3,
+        clients=(2,),
+        server="thread",
+    )
+    lines: list[str] = []
+    result = run_bench(mini_assistant, options, say=lines.append)
+    assert {f.key for f in result.figures} == {"ask_p50", "ask_p95", "http_p50", "http_p95", "http_2_clients"}
+    assert all(f.value > 0 and f.floor > 0 for f in result.figures)
+    assert any(line.startswith("ask: repeat 1/1") for line in lines)
+    markdown, data = write_outputs(result, tmp_path)
+    assert "| ask() p50 |" in markdown.read_text("utf-8")
+    assert json.loads(data.read_text("utf-8"))["settings"]["questions"] == 6
