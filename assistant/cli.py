@@ -211,7 +211,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         options = options.quick()
     if args.repeats:
         options = replace(options, repeats=args.repeats, build_repeats=min(args.repeats, options.build_repeats))
-    result = run_bench(_load_assistant(settings), options)
+    result = run_bench(_load_assistant(settings), options, checkpoint=lambda partial: write_outputs(partial, out))
     markdown, data = write_outputs(result, out)
     print(f"Wrote {markdown} and {data}.", file=sys.stderr)
     if args.json:

@@ -62,6 +62,14 @@ def test_ratio_and_targets() -> None:
     assert (at_most.text("ms"), at_least.text("answers/s"), over.text("ms")) == ("≤ 1.3×", "≥ 0.8×", "≤ floor + 10 ms")
 
 
+def test_a_ratio_next_to_its_limit_is_shown_precisely_enough_to_see_the_side() -> None:
+    from assistant.bench.report import format_ratio
+
+    assert format_ratio(0.897, Target("min_ratio", 0.9)) == "0.897×"
+    assert format_ratio(0.85, Target("min_ratio", 0.9)) == "0.85×"
+    assert format_ratio(1.2) == "1.20×" and format_ratio(math.nan) == "n/a"
+
+
 def test_a_figure_is_the_median_of_its_repeats_against_the_median_floor() -> None:
     f = figure("ask_p50", "ask() p50", [30.0, 10.0, 20.0], [16.0, 15.0, 14.0], unit="ms", floor_label="bare")
     assert (f.value, f.floor, f.ratio) == (20.0, 15.0, pytest.approx(4 / 3))
@@ -93,9 +101,9 @@ FIGURES = [
 
 def test_the_table_shows_each_ratio_and_its_mark_against_the_target() -> None:
     table = figures_table(FIGURES)
-    rows = {line.split("|")[1].strip().rstrip(" ¹"): line for line in table.splitlines() if line.startswith("| ")}
+    rows = {line.split("|")[1].strip().rstrip(" ¹²"): line for line in table.splitlines() if line.startswith("| ")}
     expected = {
-        "ask() p50": ("1.30×", "≤ 1.3×", PASS),
+        "ask() p50": ("1.300×", "≤ 1.3×", PASS),  # three decimals on the limit
         "/api/ask p50": ("1.46×", "≤ floor + 10 ms", FAIL),
         "/api/ask, 16 clients": ("0.75×", "≥ 0.8×", FAIL),
         "index build": ("0.95×", "≥ 0.9×", PASS),
@@ -132,6 +140,7 @@ def _result() -> BenchResult:
             setup="LangChain set-up.",
         ),
         notes=["A note."],
+        extra={"runs": [{"build_s": math.nan, "floor_s": 1.0}]},
         scale={"dense": [{"n": 1000, "kind": "flat", "chosen": True, "p50_ms": 0.1, "recall_at_10": 1.0}]},
     )
 
@@ -162,6 +171,7 @@ def test_the_json_has_every_figure_and_no_nan() -> None:
     assert data["figures"]["http_p50"]["passed"] is False and data["figures"]["build"]["passed"] is True
     assert data["langchain"]["langchain"]["p50_ms"] is None  # NaN is written as null
     assert data["machine"]["cpus"] == 2
+    assert data["extra"]["runs"] == [{"build_s": None, "floor_s": 1.0}]
 
 
 def test_scale_lines_without_figures_say_so() -> None:
@@ -216,8 +226,11 @@ def test_a_smoke_run_over_the_fake_embedder_writes_both_files(mini_assistant: As
         server="thread",
     )
     lines: list[str] = []
-    result = run_bench(mini_assistant, options, say=lines.append)
+    saved: list[int] = []
+    result = run_bench(mini_assistant, options, say=lines.append, checkpoint=lambda r: saved.append(len(r.figures)))
     assert {f.key for f in result.figures} == {"ask_p50", "ask_p95", "http_p50", "http_p95", "http_2_clients"}
+    assert saved == [2, 5]  # after each part
+    assert "CPU per answer: server" in result.figures[-1].note
     assert all(f.value > 0 and f.floor > 0 for f in result.figures)
     assert any(line.startswith("ask: repeat 1/1") for line in lines)
     markdown, data = write_outputs(result, tmp_path)

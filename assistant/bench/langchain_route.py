@@ -16,7 +16,7 @@ the project imports them.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -118,11 +118,15 @@ def score(results: Sequence[tuple[Item, Sequence[str]]]) -> dict[str, float]:
     }
 
 
-def latency(search: Any, questions: Sequence[str]) -> dict[str, float]:
-    times = []
+def latency_pair(
+    ours: Callable[[str], object], theirs: Callable[[str], object], questions: Sequence[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """p50/p95 (ms) of both routes over the questions, interleaved question by question (the same load)."""
+    times: tuple[list[float], list[float]] = ([], [])
     for question in questions:
-        start = now()
-        search(question)
-        times.append((now() - start) * 1000)
-    p50, p95 = p50_p95(times)
-    return {"p50_ms": p50, "p95_ms": p95}
+        for fn, out in ((ours, times[0]), (theirs, times[1])):
+            start = now()
+            fn(question)
+            out.append((now() - start) * 1000)
+    (ours50, ours95), (theirs50, theirs95) = p50_p95(times[0]), p50_p95(times[1])
+    return {"p50_ms": ours50, "p95_ms": ours95}, {"p50_ms": theirs50, "p95_ms": theirs95}

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,9 +107,26 @@ def bench_environment(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running bench server: its URL, and the CPU seconds its process has used so far."""
+
+    url: str
+    cpu_seconds: Callable[[], float]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads), from /proc; NaN where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 @contextmanager
-def server_subprocess(settings: Settings, *, timeout: float = 180.0) -> Iterator[str]:
-    """``assistant serve`` in its own process on a free loopback port; yields its URL once /healthz is 200."""
+def server_subprocess(settings: Settings, *, timeout: float = 180.0) -> Iterator[Served]:
+    """``assistant serve`` in its own process on a free loopback port, once /healthz is 200."""
     import httpx
 
     port = free_port()
@@ -136,7 +154,7 @@ def server_subprocess(settings: Settings, *, timeout: float = 180.0) -> Iterator
             if time.monotonic() > deadline:
                 raise RuntimeError("The bench server did not become ready in time.")
             time.sleep(0.2)
-        yield url
+        yield Served(url, lambda: process_cpu_seconds(process.pid))
     finally:
         process.terminate()
         try:
@@ -148,8 +166,10 @@ def server_subprocess(settings: Settings, *, timeout: float = 180.0) -> Iterator
 
 
 @contextmanager
-def server_thread(assistant: Assistant) -> Iterator[str]:
-    """The app over an already loaded assistant, with uvicorn in a thread of this process (for the smoke test)."""
+def server_thread(assistant: Assistant) -> Iterator[Served]:
+    """The app over an already loaded assistant, with uvicorn in a thread of this process (for the smoke test).
+
+    Its CPU seconds are this whole process's, the clients' included."""
     from ..testing import ServerThread
     from ..web.app import build_app
 
@@ -157,7 +177,7 @@ def server_thread(assistant: Assistant) -> Iterator[str]:
     server = ServerThread(build_app(assistant, settings=settings, ui=False))
     url = server.start()
     try:
-        yield url
+        yield Served(url, time.process_time)
     finally:
         server.stop()
 
@@ -188,8 +208,13 @@ def http_and_bare(url: str, assistant: Assistant, questions: Sequence[str], text
     return {"http_p50": http50, "http_p95": http95, "bare_p50": bare50, "bare_p95": bare95, "errors": errors}
 
 
-def http_throughput(url: str, questions: Sequence[str], clients: int, seconds: float) -> dict[str, float]:
-    """Answers per second from ``clients`` keep-alive clients (threads) asking for ``seconds``; p50/p95 too."""
+def http_throughput(
+    url: str, questions: Sequence[str], clients: int, seconds: float, server_cpu: Callable[[], float] | None = None
+) -> dict[str, float]:
+    """Answers per second from ``clients`` keep-alive clients (threads) asking for ``seconds``; p50/p95 too.
+
+    With ``server_cpu`` (the server's CPU seconds so far), also the server's and this process's (the
+    clients') CPU milliseconds per answer."""
     import httpx
 
     barrier = threading.Barrier(clients + 1)
@@ -218,11 +243,16 @@ def http_throughput(url: str, questions: Sequence[str], clients: int, seconds: f
     barrier.wait()
     started = now()
     stop_at[0] = started + seconds
+    cpu_before = server_cpu() if server_cpu is not None else float("nan")
+    client_before = time.process_time()
     for thread in threads:
         thread.join()
     elapsed = now() - started
+    cpu_after = server_cpu() if server_cpu is not None else float("nan")
+    client_cpu = time.process_time() - client_before
     done = [v for per in latencies for v in per]
     p50, p95 = p50_p95(done)
+    answers = len(done) or 1
     return {
         "answers_per_s": len(done) / elapsed if elapsed > 0 else float("nan"),
         "answers": len(done),
@@ -230,21 +260,25 @@ def http_throughput(url: str, questions: Sequence[str], clients: int, seconds: f
         "p50": p50,
         "p95": p95,
         "seconds": elapsed,
+        "server_cpu_ms_per_answer": (cpu_after - cpu_before) * 1000 / answers,
+        "client_cpu_ms_per_answer": client_cpu * 1000 / answers,
     }
 
 
 def bare_batched_throughput(
     embedder: Embedder, second: PassageEmbedder | None, texts: Sequence[str], batch: int = FLOOR_BATCH
-) -> float:
-    """Questions per second through both bare models, in batches of ``batch``."""
+) -> tuple[float, float]:
+    """Questions per second through both bare models, in batches of ``batch``; and CPU milliseconds per question."""
     start = now()
+    cpu = time.process_time()
     for i in range(0, len(texts), batch):
         chunk = list(texts[i : i + batch])
         embedder.embed(chunk)
         if second is not None:
             second.embed_queries(chunk)
     elapsed = now() - start
-    return len(texts) / elapsed if elapsed > 0 else float("nan")
+    cpu_ms = (time.process_time() - cpu) * 1000 / max(1, len(texts))
+    return (len(texts) / elapsed if elapsed > 0 else float("nan")), cpu_ms
 
 
 # --- Cold start ----------------------------------------------------------------------
@@ -321,11 +355,19 @@ def vm_hwm_mib() -> float:
 
 
 def build_child(mode: str, corpus_dir: Path, work_dir: Path) -> dict[str, Any]:
-    """In a fresh process: ``build`` times ``build_index`` into ``work_dir/index`` (models loaded and warm first)
-    and writes the embedded texts to ``work_dir/texts.json``; ``floor`` times both bare models embedding those
-    texts as passages. Both report their peak RSS (ru_maxrss, which includes loading the models) and the peak
-    of the timed phase alone (VmHWM reset once the models are loaded)."""
+    """In a fresh process, with both models loaded and warm:
+
+    - ``build`` / ``build-last``: times ``build_index`` into ``work_dir/index`` and, right before
+      (``build-last``) or after it, both bare models embedding the same sentences as passages, so the
+      two timings share the machine's load;
+    - ``floor``: only the bare models embedding those sentences, for the peak memory of a process
+      that does nothing else.
+
+    Each reports its peak RSS (ru_maxrss, loading the models included) and the peak of the timed
+    work alone (VmHWM reset once the models are loaded)."""
+    from ..corpus import load_corpus
     from ..embedding import SentenceTransformerEmbedder, load_second_model
+    from ..index import build_index, chunk_corpus
     from ..settings import load_settings
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=work_dir / "index")
@@ -334,26 +376,37 @@ def build_child(mode: str, corpus_dir: Path, work_dir: Path) -> dict[str, Any]:
     embedder.embed(["warm up the model"])
     if second is not None:
         second.embed_passages(["warm up the model"])
+    # The sentences the build embeds: the corpus's searchable spans.
+    texts = [s.span.text for s in chunk_corpus(load_corpus(corpus_dir), settings) if s.searchable]
     phase = reset_peak_rss()
-    if mode == "build":
-        from ..index import build_index
 
-        start = now()
-        index = build_index(settings, embedder, second=second)
-        seconds = now() - start
-        texts = [item.span.text for item in index.spans]
-        (work_dir / "texts.json").write_text(json.dumps(texts), "utf-8")
-    elif mode == "floor":
-        texts = json.loads((work_dir / "texts.json").read_text("utf-8"))
+    def floor() -> float:
         start = now()
         embedder.embed(texts)
         if second is not None:
             second.embed_passages(texts)
+        return now() - start
+
+    def build() -> float:
+        start = now()
+        index = build_index(settings, embedder, second=second)
         seconds = now() - start
+        if len(index.spans) != len(texts):
+            raise RuntimeError(f"the build embedded {len(index.spans)} sentences, not {len(texts)}")
+        return seconds
+
+    if mode == "build":
+        build_s, floor_s = build(), floor()
+    elif mode == "build-last":
+        floor_s = floor()
+        build_s = build()
+    elif mode == "floor":
+        build_s, floor_s = float("nan"), floor()
     else:
         raise ValueError(f"unknown mode {mode!r}")
     return {
-        "seconds": seconds,
+        "build_s": build_s,
+        "floor_s": floor_s,
         "sentences": len(texts),
         "peak_rss_mib": peak_rss_mib(),
         "phase_peak_rss_mib": vm_hwm_mib() if phase else float("nan"),
@@ -384,7 +437,7 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m assistant.bench.latency build|floor CORPUS_DIR WORK_DIR``: one JSON line on stdout."""
+    """``python -m assistant.bench.latency build|build-last|floor CORPUS_DIR WORK_DIR``: one JSON line on stdout."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 3:
         print(main.__doc__, file=sys.stderr)

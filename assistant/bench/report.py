@@ -161,8 +161,13 @@ def format_number(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}"
 
 
-def format_ratio(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.2f}×"
+def format_ratio(value: float, target: Target | None = None) -> str:
+    """Two decimals, or three when two would round onto the target's limit (0.897 is not 0.90)."""
+    if math.isnan(value):
+        return "n/a"
+    if target is not None and target.kind != "max_over" and abs(value - target.limit) < 0.005:
+        return f"{value:.3f}×"
+    return f"{value:.2f}×"
 
 
 def figures_table(figures: Sequence[Figure]) -> str:
@@ -171,16 +176,24 @@ def figures_table(figures: Sequence[Figure]) -> str:
         "| measure | ours | floor (bare models) | ratio | target | result |",
         "|---|---:|---|---:|---|---|",
     ]
+    notes: list[str] = []
     for f in figures:
         target = f.target.text(f.unit) if f.target is not None else INFO
         floor = f"{format_number(f.floor, f.unit)} ({f.floor_label})"
-        label = f"{f.label} ¹" if f.note else f.label
+        label = f.label
+        if f.note:
+            notes.append(f"{_superscript(len(notes) + 1)} {f.label}: {f.note}")
+            label = f"{f.label} {_superscript(len(notes))}"
         value = format_number(f.value, f.unit)
-        lines.append(f"| {label} | {value} | {floor} | {format_ratio(f.ratio)} | {target} | {f.mark()} |")
-    notes = [f"¹ {f.label}: {f.note}" for f in figures if f.note]
+        shown = format_ratio(f.ratio, f.target)
+        lines.append(f"| {label} | {value} | {floor} | {shown} | {target} | {f.mark()} |")
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)
+
+
+def _superscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 @dataclass(frozen=True)
@@ -221,6 +234,17 @@ class Comparison:
         }
 
 
+def _clean(value: Any) -> Any:
+    """``value`` with every NaN or infinity (which JSON cannot hold) as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _fmt(value: float | None, fmt: str) -> str:
     return "n/a" if value is None or math.isnan(value) else fmt.format(value)
 
@@ -246,9 +270,9 @@ class BenchResult:
             "settings": self.settings,
             "figures": {f.key: f.to_dict() for f in self.figures},
             "langchain": self.comparison.to_dict() if self.comparison is not None else None,
-            "extra": self.extra,
+            "extra": _clean(self.extra),
             "notes": self.notes,
-            "scale": self.scale,
+            "scale": _clean(self.scale),
         }
 
     def to_json(self) -> str:

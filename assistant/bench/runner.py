@@ -140,8 +140,16 @@ def eval_questions(max_questions: int | None = None) -> tuple[list[Any], list[st
     return items, [qset.name for qset in sets]
 
 
-def run_bench(assistant: Assistant, options: BenchOptions, say: Say | None = None) -> BenchResult:
-    """Measure what ``options.parts`` name; the figures, the machine's facts and notes in a :class:`BenchResult`."""
+def run_bench(
+    assistant: Assistant,
+    options: BenchOptions,
+    say: Say | None = None,
+    checkpoint: Callable[[BenchResult], object] | None = None,
+) -> BenchResult:
+    """Measure what ``options.parts`` name; the figures, the machine's facts and notes in a :class:`BenchResult`.
+
+    ``checkpoint`` is called with the result so far after each part, so a run that is stopped keeps
+    what it measured."""
     from ..errors import QuestionError
 
     say = say or (lambda message: print(message, file=sys.stderr, flush=True))
@@ -174,20 +182,25 @@ def run_bench(assistant: Assistant, options: BenchOptions, say: Say | None = Non
     for question, text in list(zip(questions, texts, strict=True))[:3]:  # first-call costs out of the way
         assistant.ask(question)
         latency.bare_call(assistant.embedder, assistant.second, text)
-    if "ask" in options.parts:
-        _ask(assistant, questions, texts, options, result, say)
-    if "http" in options.parts or "throughput" in options.parts:
-        _http(assistant, questions, texts, options, result, say)
-    if "cold" in options.parts:
-        _cold(settings, questions, options, result, say)
-    if "build" in options.parts:
-        _build(settings, options, result, say)
-    if "langchain" in options.parts:
-        _langchain(assistant, items, options, result, say)
-    if options.scale_sizes:
-        _scale(options, result, say)
-    result.settings.update(_threads())
-    machine["loadavg_after"] = list(os.getloadavg())
+    steps: list[tuple[bool, Callable[[], None]]] = [
+        ("ask" in options.parts, lambda: _ask(assistant, questions, texts, options, result, say)),
+        (
+            "http" in options.parts or "throughput" in options.parts,
+            lambda: _http(assistant, questions, texts, options, result, say),
+        ),
+        ("cold" in options.parts, lambda: _cold(settings, questions, options, result, say)),
+        ("build" in options.parts, lambda: _build(settings, options, result, say)),
+        ("langchain" in options.parts, lambda: _langchain(assistant, items, options, result, say)),
+        (bool(options.scale_sizes), lambda: _scale(options, result, say)),
+    ]
+    for wanted, step in steps:
+        if not wanted:
+            continue
+        step()
+        result.settings.update(_threads())
+        machine["loadavg_after"] = list(os.getloadavg())
+        if checkpoint is not None:
+            checkpoint(result)
     return result
 
 
@@ -232,17 +245,23 @@ def _http(
 ) -> None:
     single: list[dict[str, float]] = []
     floors: list[float] = []
+    floor_cpu: list[float] = []
     loads: dict[int, list[dict[str, float]]] = {n: [] for n in options.clients}
     say(f"http: starting the server ({options.server})")
-    with _server(assistant, options) as url:
+    with _server(assistant, options) as served:
+        url = served.url
         for r in range(options.repeats):
             if "http" in options.parts:
                 single.append(latency.http_and_bare(url, assistant, questions, texts))
                 say(f"http: repeat {r + 1}: 1 client p50 {single[-1]['http_p50']:.1f} ms")
             if "throughput" in options.parts:
-                floors.append(latency.bare_batched_throughput(assistant.embedder, assistant.second, texts))
+                rate, cpu = latency.bare_batched_throughput(assistant.embedder, assistant.second, texts)
+                floors.append(rate)
+                floor_cpu.append(cpu)
                 for n in options.clients:
-                    loads[n].append(latency.http_throughput(url, questions, n, options.http_seconds))
+                    loads[n].append(
+                        latency.http_throughput(url, questions, n, options.http_seconds, served.cpu_seconds)
+                    )
                     say(
                         f"http: repeat {r + 1}: {n} clients {loads[n][-1]['answers_per_s']:.1f} answers/s "
                         f"(bare batched {floors[-1]:.1f} questions/s)"
@@ -282,10 +301,15 @@ def _http(
                 floor_label=f"both models in batches of {latency.FLOOR_BATCH}",
                 target=THROUGHPUT_TARGET if n == 16 else None,
                 note=f"p50 {median(x['p50'] for x in runs):.0f} ms, p95 {median(x['p95'] for x in runs):.0f} ms "
-                f"per answer under this load; {failures} non-200 responses",
+                f"per answer under this load; {failures} non-200 responses; CPU per answer: server "
+                f"{median(x['server_cpu_ms_per_answer'] for x in runs):.1f} ms, clients "
+                f"{median(x['client_cpu_ms_per_answer'] for x in runs):.1f} ms, against "
+                f"{median(floor_cpu):.1f} ms per question for the bare batched models",
             )
         )
         result.extra[f"http_{n}_runs"] = runs
+    if floor_cpu:
+        result.extra["bare_batched_cpu_ms_per_question"] = floor_cpu
 
 
 def _cold(settings: Settings, questions: list[str], options: BenchOptions, result: BenchResult, say: Say) -> None:
@@ -330,19 +354,21 @@ def _build(settings: Settings, options: BenchOptions, result: BenchResult, say: 
             for r in range(options.build_repeats):
                 run = work / f"{key}-{r}"
                 run.mkdir()
-                builds.append(latency.run_build_child("build", settings, corpus, run))
+                # The build and its floor in one process, one right after the other (in turn first), so they
+                # share the load; the floor's memory from a process that only embeds.
+                builds.append(latency.run_build_child("build" if r % 2 == 0 else "build-last", settings, corpus, run))
                 floors.append(latency.run_build_child("floor", settings, corpus, run))
                 say(
                     f"build: {key} repeat {r + 1}: {builds[-1]['sentences']} sentences, "
-                    f"{builds[-1]['sentences'] / builds[-1]['seconds']:.1f}/s, "
-                    f"bare {floors[-1]['sentences'] / floors[-1]['seconds']:.1f}/s"
+                    f"{builds[-1]['sentences'] / builds[-1]['build_s']:.1f}/s, "
+                    f"bare {builds[-1]['sentences'] / builds[-1]['floor_s']:.1f}/s"
                 )
             result.figures += [
                 figure(
                     f"build_{key}",
                     f"{label} ({builds[0]['sentences']} sentences)",
-                    [b["sentences"] / b["seconds"] for b in builds],
-                    [f["sentences"] / f["seconds"] for f in floors],
+                    [b["sentences"] / b["build_s"] for b in builds],
+                    [b["sentences"] / b["floor_s"] for b in builds],
                     unit="sentences/s",
                     floor_label="both models embed the same sentences",
                     target=BUILD_TARGET,
@@ -353,10 +379,11 @@ def _build(settings: Settings, options: BenchOptions, result: BenchResult, say: 
                     [b["peak_rss_mib"] for b in builds],
                     [f["peak_rss_mib"] for f in floors],
                     unit="MiB",
-                    floor_label="the bare models' process",
-                    note="ru_maxrss of the whole process, loading the models included; the peak while "
-                    f"building alone is {median(b['phase_peak_rss_mib'] for b in builds):.0f} MiB against "
-                    f"{median(f['phase_peak_rss_mib'] for f in floors):.0f} MiB while the bare models embed",
+                    floor_label="a process that only loads the models and embeds",
+                    note="ru_maxrss of the whole process, loading the models included; the peak of the timed "
+                    f"work alone is {median(b['phase_peak_rss_mib'] for b in builds):.0f} MiB building (and "
+                    f"embedding once more) against {median(f['phase_peak_rss_mib'] for f in floors):.0f} MiB "
+                    "embedding",
                 ),
             ]
             result.extra[f"build_{key}_runs"] = {"build": builds, "floor": floors}
@@ -384,9 +411,10 @@ def _langchain(
     ours_lat: list[dict[str, float]] = []
     theirs_lat: list[dict[str, float]] = []
     for r in range(options.repeats):
-        ours_lat.append(lc.latency(assistant.ask, questions))
-        theirs_lat.append(lc.latency(route.search, questions))
-        say(f"langchain: repeat {r + 1}: p50 {theirs_lat[-1]['p50_ms']:.1f} ms, ours {ours_lat[-1]['p50_ms']:.1f}")
+        ours, theirs = lc.latency_pair(assistant.ask, route.search, questions)
+        ours_lat.append(ours)
+        theirs_lat.append(theirs)
+        say(f"langchain: repeat {r + 1}: p50 {theirs['p50_ms']:.1f} ms, ours {ours['p50_ms']:.1f}")
     ours = {**lc.score(ours_results), **_median_of(ours_lat)}
     theirs = {**lc.score(theirs_results), **_median_of(theirs_lat)}
     scored = sum(1 for item in items if item.kind == "in_scope" and item.gold)
