@@ -59,6 +59,31 @@ class Retrieval:
         return sum(t.score for t in self.unknown) / total if total else 1.0
 
 
+def top_rows(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` rows with the highest positive scores; among equal scores the lower rows (``rows`` ascending).
+
+    Linear in the number of rows given (a partition, not a sort), and the same
+    whatever order a selection algorithm would visit ties in.
+    """
+    keep = scores > 0
+    rows, scores = rows[keep], scores[keep]
+    if rows.size <= k:
+        return rows
+    kth = np.partition(scores, rows.size - k)[rows.size - k]  # the k-th highest score
+    above = rows[scores > kth]
+    tied = rows[scores == kth][: k - above.size]
+    return np.concatenate([above, tied])
+
+
+def values_at(rows: np.ndarray, values: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``values`` of the ``wanted`` rows where ``rows`` (ascending) holds them, else 0."""
+    wanted_rows = np.asarray(wanted, dtype=np.int64)
+    if not rows.size:
+        return np.zeros(wanted_rows.size, dtype=np.float64)
+    at = np.minimum(np.searchsorted(rows, wanted_rows), rows.size - 1)
+    return np.where(rows[at] == wanted_rows, values[at], 0.0)
+
+
 def retrieve(
     index: Index,
     query: ProcessedQuery,
@@ -77,35 +102,39 @@ def retrieve(
     lexicon = index.lexicon
     terms = tokenize(query.corrected)
     terms += [c for t in terms for c in lexicon.completions(t)]
-    lexical_raw = lexicon.scores(terms)
-    lexical = lexical_raw / (lexical_raw + settings.bm25_half)
+    matched, raw = lexicon.matches(terms)  # rows holding a query word (ascending); every other row scores 0
+    squashed = raw / (raw + settings.bm25_half)
 
     qvec = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
     dense_scores, dense_rows = index.dense.search(qvec, k)  # ids are rows
     rows = {int(r) for r in dense_rows[0] if r >= 0}
-    rows.update(int(r) for r in np.argpartition(-lexical, k - 1)[:k] if lexical[r] > 0)
-    second_scores = index.second_scores(second) if second is not None else None
+    rows.update(top_rows(matched, squashed, k).tolist())
+    found = index.second_search(second, k) if second is not None else None
+    second_scores: dict[int, float] | None = None
     second_best = None
-    if second_scores is not None and index.second is not None and second is not None:
-        second_best = float(np.max(index.second @ np.asarray(second, dtype=np.float32).reshape(-1)))
-        rows.update(int(r) for r in np.argpartition(-second_scores, k - 1)[:k])
+    if found is not None and second is not None:
+        second_scores, second_best = found
+        rows.update(second_scores)
 
     dense = dict(zip((int(r) for r in dense_rows[0]), (float(s) for s in dense_scores[0]), strict=True))
     missing = [r for r in rows if r not in dense]
     if missing:
         dense.update(zip(missing, (float(s) for s in index.dense.scores(qvec[0], missing)), strict=True))
+    if second_scores is not None and second is not None:
+        second_scores.update(index.second_scores(second, [r for r in rows if r not in second_scores]))
 
+    lexical = dict(zip(rows, values_at(matched, squashed, list(rows)).tolist(), strict=True))
     centred = index.centred_cosine(qvec[0], list(rows), dense)
     w, beta = settings.dense_weight, settings.centering
     hits = []
     for r in rows:
         semantic = (1 - beta) * dense[r] + beta * centred[r]
         if second_scores is not None:
-            semantic = (1 - settings.second_weight) * semantic + settings.second_weight * float(second_scores[r])
-        score = w * semantic + (1 - w) * float(lexical[r])
+            semantic = (1 - settings.second_weight) * semantic + settings.second_weight * second_scores[r]
+        score = w * semantic + (1 - w) * lexical[r]
         if index.spans[r].context is not None:  # too short to stand alone
             score -= settings.short_span_penalty
-        hits.append(Hit(r, score, float(lexical[r])))
+        hits.append(Hit(r, score, lexical[r]))
     hits.sort(key=lambda h: (-h.score, h.row))
     unknown = tuple(t for t in query.focus if not lexicon.knows(t.stem))
     return Retrieval(query.corrected, tuple(hits), tuple(terms), query.focus, unknown, second_best)

@@ -183,7 +183,7 @@ def test_loading_memory_maps_what_retrieval_needs(second_settings: Settings, fak
     built = build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
     loaded = load_index(second_settings)
     assert loaded.dense.ids().tolist() == list(range(len(loaded.spans)))
-    for name in ("centroid_dots", "centred_norms", "second", "second_centred", "second_centroid"):
+    for name in ("centroid_dots", "centred_norms"):
         assert isinstance(getattr(loaded, name), np.memmap), name
         np.testing.assert_array_equal(getattr(loaded, name), getattr(built, name))
     # The stored terms give what computing them from the vectors gives.
@@ -195,13 +195,61 @@ def test_loading_memory_maps_what_retrieval_needs(second_settings: Settings, fak
     moved = vectors - c
     expected = moved @ (query - c) / (np.linalg.norm(moved, axis=1) * np.linalg.norm(query - c))
     np.testing.assert_allclose([got[r] for r in rows], expected, rtol=1e-5, atol=1e-6)
-    second = FakePassageEmbedder().embed_queries(["stretching a stiff neck"])[0]
-    centred = loaded.second - loaded.second.mean(axis=0)
-    expected = centred @ (second - loaded.second.mean(axis=0))
-    expected /= np.linalg.norm(centred, axis=1) * np.linalg.norm(second - loaded.second.mean(axis=0))
-    scores = loaded.second_scores(second)
-    assert scores is not None and not isinstance(scores, np.memmap)
-    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_second_retriever_searches_its_indexes_as_computing_from_the_vectors_would(
+    second_settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
+    loaded = load_index(second_settings)
+    assert loaded.second is not None and loaded.second_centred is not None
+    assert loaded.second.kind == loaded.second_centred.kind == loaded.dense.kind  # all three scale alike
+    passages = FakePassageEmbedder().embed_passages([s.span.text for s in loaded.spans])
+    n = len(passages)
+    question = FakePassageEmbedder().embed_queries(["stretching a stiff neck"])[0]
+    mean = passages.mean(axis=0)
+    centred = passages - mean
+    expected = centred @ (question - mean) / (np.linalg.norm(centred, axis=1) * np.linalg.norm(question - mean))
+    found = loaded.second_search(question, 3)
+    assert found is not None
+    top, best = found
+    assert sorted(top) == sorted(np.argsort(-expected)[:3].tolist())
+    np.testing.assert_allclose([top[r] for r in sorted(top)], expected[sorted(top)], rtol=1e-5, atol=1e-6)
+    assert best == pytest.approx(float(np.max(passages @ question)), rel=1e-5)
+    everything = loaded.second_scores(question, list(range(n)))
+    np.testing.assert_allclose([everything[r] for r in range(n)], expected, rtol=1e-5, atol=1e-6)
+    assert loaded.second_scores(question, []) == {}
+
+
+def test_above_the_exact_size_all_three_dense_indexes_are_ivf_and_answers_hold(
+    second_settings: Settings, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus past the exact-search size gets IVF for the main and both second-retriever indexes; with one
+    list (all this small corpus allows) IVF is exact, so retrieval ranks as over the flat build."""
+    from assistant.core import Assistant
+    from assistant.followup import resolve
+    from assistant.index import dense as dense_module
+    from assistant.retrieval import retrieve
+
+    def ranked(question: str) -> tuple[list[tuple[int, float, float]], float | None]:
+        assistant = Assistant(second_settings, fake_embedder, load_index(second_settings), second=FakePassageEmbedder())
+        query = resolve(assistant.queries, question, []).for_search(assistant.queries)
+        vector = fake_embedder.embed([query.corrected])[0]
+        second = FakePassageEmbedder().embed_queries([query.corrected])[0]
+        found = retrieve(assistant.index, query, vector, assistant.settings, second)
+        return [(h.row, round(h.score, 5), round(h.lexical, 5)) for h in found.hits], found.second_best
+
+    questions = ["how do I stretch a stiff neck", "is heat good for a sore neck", "when should I see a doctor"]
+    build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
+    assert load_index(second_settings).dense.kind == "flat"
+    expected = [ranked(q) for q in questions]
+    assert all(hits and best is not None for hits, best in expected)
+    monkeypatch.setattr(dense_module, "EXACT_MAX", 5)
+    build_index(second_settings, fake_embedder, second=FakePassageEmbedder())
+    index = load_index(second_settings)
+    assert index.second is not None and index.second_centred is not None
+    assert (index.dense.kind, index.second.kind, index.second_centred.kind) == ("ivf", "ivf", "ivf")
+    assert [ranked(q) for q in questions] == expected
 
 
 @pytest.mark.parametrize("victim", [SECOND, SECOND_CENTRED])
@@ -302,7 +350,7 @@ def test_dense_vectors_left_out_of_the_manifest_are_corrupt(mini_settings: Setti
 def test_manifest_listing_a_file_the_index_does_not_have_is_corrupt(
     mini_settings: Settings, fake_embedder, extra: str
 ) -> None:
-    """second.npy belongs to an index with a second model only; other names to none."""
+    """second.faiss belongs to an index with a second model only; other names to none."""
     build_index(mini_settings, fake_embedder)
     buffer = mini_settings.index_dir / "buffer.npy"
     np.save(buffer, np.zeros((3, 4), dtype=np.float32))

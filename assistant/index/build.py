@@ -54,6 +54,7 @@ from .records import (
     CENTROID_DOTS,
     DENSE,
     FORMAT_VERSION,
+    LEGACY_FILES,
     LIBRARIES,
     MANIFEST,
     NOTES,
@@ -160,7 +161,7 @@ def prepare_folder(out: Path) -> None:
     """
     if not out.is_dir():
         return
-    allowed = index_files(second=True) | {MANIFEST} | NOTES
+    allowed = index_files(second=True) | {MANIFEST} | NOTES | LEGACY_FILES
     foreign = []
     for path in sorted(out.iterdir()):
         if _is_leftover(path):
@@ -268,8 +269,14 @@ def build_index(
         name = second.name if second is not None else second_model
         second_store = ShardStore(root, _passage_store(name))
         stats[name] = _fill(second_store, texts, embed_passages, shard_size, show_progress)
-        second_vectors = second_store.gather(keys)
-        second_centred, second_centroid = centre_rows(second_vectors)
+        rows = np.arange(len(spans), dtype=np.int64)
+        second_plain = second_store.gather(keys)
+        moved, second_centroid = centre_rows(second_plain)
+        # Of the main index's kind (both follow from the same count), so every search scales alike.
+        second_vectors = build_dense(second_plain, rows, kind=dense.kind)
+        del second_plain
+        second_centred = build_dense(moved, rows, kind=dense.kind)
+        del moved
         stores.append(second_store)
     index = Index(
         spans=spans,
@@ -346,14 +353,16 @@ def save_index(index: Index, sentences: list[Sentence], settings: Settings, embe
     _write_json(out / SPANS, records)
     _atomic_write(out / DENSE, index.dense.save)
     arrays = {CENTROID: index.centroid, CENTROID_DOTS: index.centroid_dots, CENTRED_NORMS: index.centred_norms}
+    second_files: tuple[str, ...] = ()
     if index.second is not None and index.second_centred is not None and index.second_centroid is not None:
-        arrays.update(
-            {SECOND: index.second, SECOND_CENTRED: index.second_centred, SECOND_CENTROID: index.second_centroid}
-        )
+        arrays[SECOND_CENTROID] = index.second_centroid
+        _atomic_write(out / SECOND, index.second.save)
+        _atomic_write(out / SECOND_CENTRED, index.second_centred.save)
+        second_files = (SECOND, SECOND_CENTRED, SECOND_CENTROID)
     for name, array in arrays.items():
         _write_npy(out / name, array)
-    for name in (SECOND, SECOND_CENTRED, SECOND_CENTROID):
-        if name not in arrays:
+    for name in (SECOND, SECOND_CENTRED, SECOND_CENTROID, *LEGACY_FILES):
+        if name not in second_files:
             (out / name).unlink(missing_ok=True)
 
     bm25_dir = out / BM25_DIR

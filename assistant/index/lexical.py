@@ -1,15 +1,19 @@
 """The lexical side: BM25 (bm25s) over stemmed words, for the words people actually type.
 
-Retrieval takes BM25's score of every row, not a top-k list: it scores the union
-of every retriever's candidates lexically, and bm25s 0.3 computes the full score
-vector for a top-k query anyway (``BM25.retrieve`` calls ``get_scores`` and then
-selects with ``argpartition``; its numba backend does the same), so asking for
-the top k would cost as much and would need the scores of the other candidates
-on top. The arrays are memory-mapped on load.
+A query reads only the posting lists of its own words (:meth:`Lexicon.matches`):
+bm25s keeps its scores as a sparse matrix with one column per word, so the
+rows that hold a word and their share of the score are one slice each.
+``BM25.retrieve`` and ``get_scores`` instead fill a score for every row and
+select the top k over all of them (bm25s 0.3, numba backend included), which
+grows with the corpus whatever the query. Here a query whose words are rare
+costs what their postings cost, and only one whose words are in a large share of
+the rows pays for a pass over all of them (:data:`ROWS_PER_POSTING_TO_SORT`).
+The arrays are memory-mapped on load.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -17,6 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: A query whose words have at most one posting per this many rows has its scores summed by sorting the
+#: postings (cost ~ postings·log postings); one with more, into a buffer over every row (cost ~ rows), as
+#: bm25s does. Measured with numpy on 10^4-10^6 rows: sorting wins below 10 % postings per row and loses
+#: above 30 % (at 10^6 rows: 0.2 ms against 4 ms at 1 %, 20 ms against 15 ms at 30 %).
+ROWS_PER_POSTING_TO_SORT = 8
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?")
 
@@ -55,7 +65,9 @@ class Lexicon:
 
     def __init__(self, bm25: Any) -> None:
         self._bm25 = bm25
-        self.vocabulary: frozenset[str] = frozenset(t for t in bm25.vocab_dict if t)
+        self._columns: dict[str, int] = {t: int(c) for t, c in bm25.vocab_dict.items() if t}
+        self.vocabulary: frozenset[str] = frozenset(self._columns)
+        self._sorted = sorted(self._columns)  # for prefix look-ups by bisection
 
     @property
     def size(self) -> int:
@@ -113,11 +125,37 @@ class Lexicon:
         """Source stems that a clipped word of 5+ letters begins ("physio" -> "physiotherapi")."""
         if stem in self.vocabulary or len(stem) < 5:
             return []
-        return sorted(v for v in self.vocabulary if v.startswith(stem))[:5]
+        found: list[str] = []
+        for word in self._sorted[bisect.bisect_left(self._sorted, stem) :]:  # words with the prefix follow it
+            if not word.startswith(stem) or len(found) == 5:
+                break
+            found.append(word)
+        return found
+
+    def matches(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that hold any of the (already tokenized) query words, ascending, and their BM25 scores.
+
+        Every other row scores 0. A word given twice counts twice, as in bm25s.
+        """
+        cols = [self._columns[t] for t in tokens if t in self.vocabulary]
+        if not cols:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores = self._bm25.scores
+        data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+        rows = np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in cols])
+        values = np.concatenate([data[indptr[c] : indptr[c + 1]] for c in cols])
+        if rows.size * ROWS_PER_POSTING_TO_SORT <= self.size:  # few postings: sum them by sorting
+            found, inverse = np.unique(rows, return_inverse=True)
+            totals = np.bincount(inverse, weights=values, minlength=found.size)
+            return found.astype(np.int64, copy=False), totals.astype(np.float32)
+        every = np.bincount(rows, weights=values, minlength=self.size)  # many: one buffer over all rows
+        found = np.flatnonzero(every)
+        return found.astype(np.int64, copy=False), every[found].astype(np.float32)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every row for the (already tokenized) query."""
-        known = [t for t in tokens if t in self.vocabulary]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        """BM25 score of every row for the (already tokenized) query (for tests and tools; answering uses
+        :meth:`matches`)."""
+        result = np.zeros(self.size, dtype=np.float32)
+        rows, values = self.matches(tokens)
+        result[rows] = values
+        return result

@@ -1,8 +1,8 @@
 """Load and verify the index: schema, checksums, freshness, and every span against the corpus.
 
 Loading reads what retrieval needs and no more: the dense index, BM25, and
-plain ``.npy`` arrays written at build time (the per-row centring terms, the
-second retriever's vectors), memory-mapped rather than copied into memory.
+plain ``.npy`` arrays written at build time (the per-row centring terms), and
+the second retriever's dense indexes, memory-mapped rather than copied into memory.
 It never reads the embedding store (``embeddings/``, :mod:`.store`): that is
 the build's cache, outside the manifest, and the checks here pass over it.
 """
@@ -60,10 +60,10 @@ class Index:
     centroid_dots: np.ndarray
     centred_norms: np.ndarray
     manifest: dict[str, Any] = field(default_factory=dict)
-    #: The second retriever's passage vectors (rows as ``spans``), or None.
-    second: np.ndarray | None = None
-    #: The second retriever's rows centred on their own mean and normalised, and that mean.
-    second_centred: np.ndarray | None = None
+    #: The second retriever's passage vectors (ids are rows of ``spans``), or None.
+    second: DenseIndex | None = None
+    #: The second retriever's rows centred on their own mean and normalised (ids as above), and that mean.
+    second_centred: DenseIndex | None = None
     second_centroid: np.ndarray | None = None
     #: Per model, what the build that made this index did with the embedding store (empty when loaded).
     build_stats: dict[str, Any] = field(default_factory=dict)
@@ -74,17 +74,39 @@ class Index:
         ):
             raise ValueError("the second retriever's vectors, centred rows and centroid come together")
 
-    def second_scores(self, query: np.ndarray) -> np.ndarray | None:
-        """Centred cosine of every row with the second retriever's query vector (None without one).
+    def second_search(self, query: np.ndarray, k: int) -> tuple[dict[int, float], float] | None:
+        """The second retriever's view of a question (its query vector), None without one.
 
-        As for the main model, centring on the corpus removes the topic every
-        sentence shares, so what is distinctive in the question decides.
+        Returns the ``k`` rows whose centred cosine with the question is highest
+        (row -> cosine), and the highest plain cosine of any row. As for the
+        main model, centring on the corpus removes the topic every sentence
+        shares, so what is distinctive in the question decides; the plain
+        cosine says how close the source comes to the question at all. Both
+        are searches of a dense index (exact or IVF by size), so a query does
+        not read every row of a large corpus.
         """
-        if self.second_centred is None or self.second_centroid is None:
+        if self.second is None or self.second_centred is None or self.second_centroid is None:
             return None
-        moved = np.asarray(query, dtype=np.float32).reshape(-1) - self.second_centroid
-        norm = float(np.linalg.norm(moved)) or 1.0
-        result: np.ndarray = self.second_centred @ (moved / norm)
+        plain = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        best, _ = self.second.search(plain, 1)
+        scores, rows = self.second_centred.search(self._second_moved(plain), k)
+        top = {int(r): float(s) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0}
+        return top, float(best[0, 0])
+
+    def second_scores(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Centred cosine of the given rows with the second retriever's query vector (empty without one)."""
+        if self.second_centred is None or self.second_centroid is None or not rows:
+            return {}
+        moved = self._second_moved(np.asarray(query, dtype=np.float32).reshape(1, -1))[0]
+        values = self.second_centred.scores(moved, rows)
+        return {r: float(v) for r, v in zip(rows, values, strict=True)}
+
+    def _second_moved(self, query: np.ndarray) -> np.ndarray:
+        """The query rows moved by minus the second retriever's centroid and normalised."""
+        assert self.second_centroid is not None
+        moved = query - self.second_centroid
+        norms = np.linalg.norm(moved, axis=1, keepdims=True)
+        result: np.ndarray = (moved / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         return result
 
     def __len__(self) -> int:
@@ -177,9 +199,9 @@ def load_index(settings: Settings) -> Index:
         lexicon = Lexicon.load(where / BM25_DIR)
         lexicon_problem = lexicon.problem()
         if settings.second_model:
-            second = _mapped(where / SECOND)
-            second_centred = _mapped(where / SECOND_CENTRED)
-            second_centroid = _mapped(where / SECOND_CENTROID)
+            second = load_dense(manifest["dense_kind"], where / SECOND)
+            second_centred = load_dense(manifest["dense_kind"], where / SECOND_CENTRED)
+            second_centroid = np.load(where / SECOND_CENTROID, allow_pickle=False)
     except Exception as exc:  # checksums passed, so this is a bug or a foreign file
         raise corrupt(f"its files cannot be read ({type(exc).__name__}: {exc})", where) from exc
     if lexicon_problem:
@@ -201,13 +223,14 @@ def load_index(settings: Settings) -> Index:
         if array.shape != (n,) or array.dtype != np.float32:
             raise corrupt(f"{name} does not fit the spans", where)
     if second is not None:
-        if second.ndim != 2 or second.shape[0] != n or second.dtype != np.float32:
-            raise corrupt(f"{SECOND} does not fit the spans", where)
-        if second_centred is None or second_centred.shape != second.shape or second_centred.dtype != np.float32:
+        for name, each in ((SECOND, second), (SECOND_CENTRED, second_centred)):
+            if each is None or each.ntotal != n or not np.array_equal(each.ids(), np.arange(n, dtype=np.int64)):
+                raise corrupt(f"{name} does not fit the spans", where)
+        if second_centred is None or second_centred.dimension != second.dimension:
             raise corrupt(f"{SECOND_CENTRED} does not fit {SECOND}", where)
         if (
             second_centroid is None
-            or second_centroid.shape != (second.shape[1],)
+            or second_centroid.shape != (second.dimension,)
             or second_centroid.dtype != np.float32
         ):
             raise corrupt(f"{SECOND_CENTROID} does not fit {SECOND}", where)

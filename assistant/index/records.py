@@ -14,7 +14,7 @@ that says what is wrong.
 
 The embedding store (``embeddings/``, see :mod:`.store`) is a build cache, not
 part of the verified set: answering never reads it (the vectors that answer
-questions are copied into ``dense.faiss`` and ``second.npy``, which the
+questions are copied into ``dense.faiss`` and ``second.faiss``, which the
 manifest covers), each of its shards carries its own sha256 as its file name
 and is checked by the build that reads it, and it changes between builds
 without the index changing. Listing it in the manifest would tie every read
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 #: 3: ids in the FAISS file are explicit (IndexIDMap2), and the centring terms are stored.
 #: 4: the folder may hold the embedding store (``embeddings/``), a build cache outside the manifest.
-FORMAT_VERSION = 4
+#: 5: the second retriever's vectors are dense indexes of the main one's kind, not arrays every query reads whole.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 SPANS = "spans.json"
 #: The main model's vectors (a :class:`~assistant.index.dense.DenseIndex`; its kind is in the manifest).
@@ -53,11 +54,13 @@ CENTROID = "centroid.npy"
 #: Per row: dot product of its vector with the centroid, and the norm of the vector minus the centroid.
 CENTROID_DOTS = "centroid_dots.npy"
 CENTRED_NORMS = "centred_norms.npy"
-#: Passage vectors of the second retriever, when one is configured.
-SECOND = "second.npy"
-#: The same rows centred on their own mean and normalised, and that mean.
-SECOND_CENTRED = "second_centred.npy"
+#: Passage vectors of the second retriever, when one is configured (a dense index of the main one's kind).
+SECOND = "second.faiss"
+#: The same rows centred on their own mean and normalised (a dense index of the same kind), and that mean.
+SECOND_CENTRED = "second_centred.faiss"
 SECOND_CENTROID = "second_centroid.npy"
+#: Files earlier formats held that this one does not: a build over an old index replaces them.
+LEGACY_FILES = frozenset({"second.npy", "second_centred.npy"})
 BM25_DIR = "bm25"
 #: What ``bm25s.BM25.save`` writes for our index (method "lucene", no corpus, no non-occurrence array).
 BM25_FILES = (
