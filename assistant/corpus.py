@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CorpusError
@@ -133,6 +134,7 @@ def normalize(text: str) -> str:
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
 
+@lru_cache(maxsize=1 << 16)
 def dedupe_key(text: str) -> str:
-    """Key under which two sentences count as the same sentence."""
+    """Key under which two sentences count as the same sentence (cached: answers ask it of the same spans)."""
     return re.sub(r"[^\w]+", " ", normalize(text)).strip()

@@ -19,6 +19,7 @@ from assistant.batching import (
     BatchingEmbedder,
     BatchingPassageEmbedder,
     MicroBatcher,
+    ModelThread,
     batched_models,
     one_at_a_time,
 )
@@ -227,6 +228,49 @@ def test_wrapped_models_give_the_unwrapped_vectors(exact: bool) -> None:
     group.close()
 
 
+def test_every_model_call_of_an_app_runs_on_one_thread() -> None:
+    """Both models' calls, whichever batcher gathered them, on one thread: not the callers', not the workers'."""
+    threads: dict[str, set[int]] = {"main": set(), "second": set()}
+
+    class Where(RecordingFake):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+        def embed(self, texts: list[str], *, show_progress_bar: bool = False) -> np.ndarray:
+            threads[self.key].add(threading.get_ident())
+            return super().embed(texts)
+
+    group = Batcher(window=0.01, max_batch=4, peers=lambda: 8)
+    embedder, passages = batched_models(Where("main"), Where("second"), group)
+    assert passages is not None
+
+    def ask(i: int) -> int:
+        embedder.embed([QUESTIONS[i]])
+        passages.embed_queries([QUESTIONS[i]])
+        return threading.get_ident()
+
+    callers = together(8, ask)
+    used = threads["main"] | threads["second"]
+    assert len(used) == 1 and group.models.running
+    assert all(isinstance(c, int) for c in callers) and not used & set(callers)  # not on a caller's thread
+    assert not used & {b._thread.ident for b in group.batchers if b._thread is not None}  # nor a batcher's
+    group.close()
+    assert not group.models.running
+    embedder.embed(["again"])  # a later call starts a new one
+    assert group.models.running
+    group.close()
+
+
+def test_the_model_thread_hands_back_results_and_errors() -> None:
+    models = ModelThread()
+    np.testing.assert_array_equal(models.run(Numbers(), ["3"]), [[3, 6]])
+    with pytest.raises(ValueError, match="the model failed"):
+        models.run(Numbers(fail=lambda texts: True), ["1"])
+    models.close()
+    models.close()  # twice is fine
+
+
 def test_one_at_a_time_stacks_single_calls() -> None:
     model = Numbers()
     np.testing.assert_array_equal(one_at_a_time(model)(["1", "2"]), [[1, 2], [2, 4]])
@@ -280,9 +324,10 @@ def test_the_batch_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> No
     from assistant.settings import SettingsError, load_settings
 
     monkeypatch.setenv("ASSISTANT_BATCH_WINDOW_MS", "2.5")
-    monkeypatch.setenv("ASSISTANT_BATCH_EXACT", "false")
+    assert load_settings().batch_exact is False  # MiniLM batches by default
+    monkeypatch.setenv("ASSISTANT_BATCH_EXACT", "true")
     settings = load_settings()
-    assert (settings.batch_window_ms, settings.batch_max, settings.batch_exact) == (2.5, 16, False)
+    assert (settings.batch_window_ms, settings.batch_max, settings.batch_exact) == (2.5, 16, True)
     for name, bad in (("ASSISTANT_BATCH_WINDOW_MS", "-1"), ("ASSISTANT_BATCH_MAX", "0")):
         with monkeypatch.context() as env:
             env.setenv(name, bad)

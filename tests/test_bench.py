@@ -236,3 +236,27 @@ def test_a_smoke_run_over_the_fake_embedder_writes_both_files(mini_assistant: As
     markdown, data = write_outputs(result, tmp_path)
     assert "| ask() p50 |" in markdown.read_text("utf-8")
     assert json.loads(data.read_text("utf-8"))["settings"]["questions"] == 6
+
+
+def test_a_terminated_run_unwinds_so_its_servers_stop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """SIGTERM during `assistant bench` unwinds like Ctrl+C: context managers (the bench server's among them)
+    run their clean-up, the command exits 130, and the process's own SIGTERM handler is restored."""
+    import signal
+
+    import assistant.bench.runner as runner_module
+    import assistant.cli as cli_module
+
+    cleaned: list[str] = []
+
+    def run_bench(*args: object, **kwargs: object) -> None:
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        finally:
+            cleaned.append("server stopped")
+
+    monkeypatch.setattr(runner_module, "run_bench", run_bench)
+    monkeypatch.setattr(cli_module, "_load_assistant", lambda settings: None)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["bench", "--quick", "--out", str(tmp_path)]) == 130
+    assert cleaned == ["server stopped"]
+    assert signal.getsignal(signal.SIGTERM) == before
