@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import AssistantError, QuestionError
 from .settings import Settings, load_settings
@@ -201,7 +201,21 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _earlier_figures(path: Path) -> dict[str, Any]:
+    """The figures of an earlier ``assistant bench`` run (for ``--keep``); a clear error when unreadable."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise AssistantError(f"--keep needs the figures of an earlier run in {path}; there are none.") from None
+    except (OSError, ValueError) as exc:
+        raise AssistantError(f"--keep cannot read {path}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("figures"), dict):
+        raise AssistantError(f"--keep: {path} does not hold the figures of an assistant bench run.")
+    return data
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from .bench.report import BenchResult
     from .bench.runner import PARTS, BenchOptions, run_bench, write_outputs
     from .settings import default_dir
 
@@ -218,11 +232,18 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         options = replace(options, repeats=args.repeats, build_repeats=min(args.repeats, options.build_repeats))
     # A stopped run (SIGTERM, as from `kill` or a CI timeout) unwinds like Ctrl+C, so the servers and
     # child processes it started are stopped too, and what it measured so far is on disk.
+    earlier = _earlier_figures(out / "performance.json") if args.keep else None
+
+    def checkpoint(partial: BenchResult) -> None:
+        write_outputs(partial.keeping(earlier) if earlier is not None else partial, out)
+
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        result = run_bench(_load_assistant(settings), options, checkpoint=lambda partial: write_outputs(partial, out))
+        result = run_bench(_load_assistant(settings), options, checkpoint=checkpoint)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if earlier is not None:
+        result = result.keeping(earlier)
     markdown, data = write_outputs(result, out)
     print(f"Wrote {markdown} and {data}.", file=sys.stderr)
     if args.json:
@@ -290,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of the table")
     p.add_argument("--repeats", type=int, default=None, help="repeats of each measure (default 5; 1 with --quick)")
     p.add_argument("--parts", default=None, help="comma-separated subset of ask,http,throughput,cold,build,langchain")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the earlier run's figures (OUT/performance.json) for parts not measured this time, marked as such",
+    )
     p.add_argument("--scale", action="store_true", help="also run assistant.bench.scale (corpus sizes: --sizes)")
     p.add_argument("--sizes", default="1000,10000,100000,1000000", help="sizes for --scale (default: %(default)s)")
     p.set_defaults(func=cmd_bench)

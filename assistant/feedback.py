@@ -111,12 +111,16 @@ class FeedbackStore:
         self._now = now
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, Given] = OrderedDict()
-        # One vote per answer and one per quote (answer id, span or None), for the recent answers.
-        self._votes: set[tuple[str, str | None]] = set()
+        # One vote per answer and one per quote: per recent answer, what was rated (a span, or None for the answer).
+        self._votes: dict[str, set[str | None]] = {}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL syncs at checkpoints rather than at every commit: a commit survives the
+            # server crashing, and only a power cut can lose the last few. A declined question is written
+            # under the store's lock while answering, so a sync per answer would queue concurrent answers.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
@@ -166,7 +170,7 @@ class FeedbackStore:
             self._recent[answer_id] = given
             while len(self._recent) > RECENT_ANSWERS:
                 old, _ = self._recent.popitem(last=False)
-                self._votes = {v for v in self._votes if v[0] != old}
+                self._votes.pop(old, None)
             if not covered and self.retention_days:
                 self._db.execute(
                     "INSERT INTO unanswered (question, reason, created) VALUES (?, 'declined', ?)",
@@ -184,9 +188,10 @@ class FeedbackStore:
                 raise FeedbackError("That answer is unknown or too old to rate.")
             if span is not None and span not in given.spans:
                 raise FeedbackError("That quote is not part of the answer.")
-            if (answer_id, span) in self._votes:
+            rated = self._votes.setdefault(answer_id, set())
+            if span in rated:
                 raise AlreadyRated("This has already been rated.")
-            self._votes.add((answer_id, span))
+            rated.add(span)
             if not self.retention_days:
                 return
             now = self._now()

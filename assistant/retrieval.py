@@ -59,31 +59,6 @@ class Retrieval:
         return sum(t.score for t in self.unknown) / total if total else 1.0
 
 
-def top_rows(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` rows with the highest positive scores; among equal scores the lower rows (``rows`` ascending).
-
-    Linear in the number of rows given (a partition, not a sort), and the same
-    whatever order a selection algorithm would visit ties in.
-    """
-    keep = scores > 0
-    rows, scores = rows[keep], scores[keep]
-    if rows.size <= k:
-        return rows
-    kth = np.partition(scores, rows.size - k)[rows.size - k]  # the k-th highest score
-    above = rows[scores > kth]
-    tied = rows[scores == kth][: k - above.size]
-    return np.concatenate([above, tied])
-
-
-def values_at(rows: np.ndarray, values: np.ndarray, wanted: list[int]) -> np.ndarray:
-    """``values`` of the ``wanted`` rows where ``rows`` (ascending) holds them, else 0."""
-    wanted_rows = np.asarray(wanted, dtype=np.int64)
-    if not rows.size:
-        return np.zeros(wanted_rows.size, dtype=np.float64)
-    at = np.minimum(np.searchsorted(rows, wanted_rows), rows.size - 1)
-    return np.where(rows[at] == wanted_rows, values[at], 0.0)
-
-
 def retrieve(
     index: Index,
     query: ProcessedQuery,
@@ -102,13 +77,12 @@ def retrieve(
     lexicon = index.lexicon
     terms = tokenize(query.corrected)
     terms += [c for t in terms for c in lexicon.completions(t)]
-    matched, raw = lexicon.matches(terms)  # rows holding a query word (ascending); every other row scores 0
-    squashed = raw / (raw + settings.bm25_half)
+    matches = lexicon.matches(terms)  # positive for the rows that hold a query word
 
     qvec = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
     dense_scores, dense_rows = index.dense.search(qvec, k)  # ids are rows
     rows = {int(r) for r in dense_rows[0] if r >= 0}
-    rows.update(top_rows(matched, squashed, k).tolist())
+    rows.update(matches.top(k).tolist())  # the squashing below keeps the order
     found = index.second_search(second, k) if second is not None else None
     second_scores: dict[int, float] | None = None
     second_best = None
@@ -123,7 +97,9 @@ def retrieve(
     if second_scores is not None and second is not None:
         second_scores.update(index.second_scores(second, [r for r in rows if r not in second_scores]))
 
-    lexical = dict(zip(rows, values_at(matched, squashed, list(rows)).tolist(), strict=True))
+    candidates = list(rows)
+    raw = matches.at(candidates)
+    lexical = dict(zip(candidates, (raw / (raw + np.float32(settings.bm25_half))).tolist(), strict=True))
     centred = index.centred_cosine(qvec[0], list(rows), dense)
     w, beta = settings.dense_weight, settings.centering
     hits = []

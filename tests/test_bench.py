@@ -260,3 +260,43 @@ def test_a_terminated_run_unwinds_so_its_servers_stop(monkeypatch: pytest.Monkey
     assert main(["bench", "--quick", "--out", str(tmp_path)]) == 130
     assert cleaned == ["server stopped"]
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_figure_survives_its_json() -> None:
+    from assistant.bench.report import figure_from_dict
+
+    for f in FIGURES:
+        assert figure_from_dict(json.loads(json.dumps(f.to_dict()))) == f
+    missing = figure("x", "x", [math.nan], [1.0], unit="ms", floor_label="bare")
+    assert math.isnan(figure_from_dict(json.loads(json.dumps(missing.to_dict()))).value)
+
+
+def test_keep_adds_what_this_run_did_not_measure_and_says_when_it_was() -> None:
+    earlier = json.loads(_result().to_json())  # measured 2026-01-02 03:04 UTC
+    now = BenchResult(
+        machine={"date": "2026-02-03 04:05 UTC", "cpus": 2},
+        settings={"repeats": 5},
+        figures=[figure("build", "index build", [99.0], [100.0], unit="sentences/s", floor_label="bare")],
+    )
+    merged = now.keeping(earlier)
+    by_key = {f.key: f for f in merged.figures}
+    assert [f.key for f in merged.figures] == [f.key for f in FIGURES]  # the earlier run's order
+    assert by_key["build"].value == 99.0 and "measured" not in by_key["build"].note  # this run's
+    assert by_key["ask_p50"].value == 26.0 and by_key["ask_p50"].note == "measured 2026-01-02 03:04 UTC"
+    assert by_key["http_16_clients"].note == "p50 500 ms (measured 2026-01-02 03:04 UTC)"
+    assert merged.comparison is not None and "(Measured 2026-01-02 03:04 UTC.)" in merged.comparison.setup
+    assert merged.scale == earlier["scale"] and merged.machine["date"] == "2026-02-03 04:05 UTC"
+    assert any("kept from the run of 2026-01-02 03:04 UTC" in note for note in merged.notes)
+    text = render_markdown(merged)
+    assert "measured 2026-01-02 03:04 UTC" in text and "## Scale" in text
+    # Nothing to keep: the run is as it was.
+    alone = now.keeping({"figures": {}})
+    assert [f.key for f in alone.figures] == ["build"] and alone.notes == []
+
+
+def test_keep_without_an_earlier_run_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--keep", "--out", str(tmp_path)]) == 2
+    assert "--keep needs the figures of an earlier run" in capsys.readouterr().err
+    (tmp_path / "performance.json").write_text("{not json", "utf-8")
+    assert main(["bench", "--keep", "--out", str(tmp_path)]) == 2
+    assert "--keep cannot read" in capsys.readouterr().err

@@ -117,10 +117,23 @@ def test_bad_feedback_is_refused(
 def test_only_recent_answers_can_be_rated(store: FeedbackStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fb, "RECENT_ANSWERS", 2)
     for i in range(3):
-        store.record_answer(f"a{i}", "q?", [], covered=True)
+        store.record_answer(f"a{i}", "q?", ["doc.txt:0-10"], covered=True)
     with pytest.raises(FeedbackError):
         store.add_feedback("a0", "up")
     store.add_feedback("a2", "up")
+    store.add_feedback("a2", "down", "doc.txt:0-10")  # the answer and each quote: one vote each
+    with pytest.raises(fb.AlreadyRated):
+        store.add_feedback("a2", "up")
+    store.add_feedback("a1", "up")
+    store.record_answer("a3", "q?", [], covered=True)  # a1 is forgotten, and so are its votes
+    store.record_answer("a4", "q?", [], covered=True)  # a2 too
+    assert store._votes.keys() == set()
+
+
+def test_commits_are_synced_at_checkpoints_not_one_by_one(store: FeedbackStore) -> None:
+    """WAL with synchronous=NORMAL: a declined question, written while answering, does not wait for a disk sync."""
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
 def test_rows_past_the_retention_period_are_deleted(store: FeedbackStore, clock: Clock) -> None:

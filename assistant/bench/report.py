@@ -16,7 +16,7 @@ import json
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 PASS = "✅ pass"
@@ -116,6 +116,27 @@ class Figure:
         data["repeats"] = [_finite(v) for v in self.repeats]
         data["floor_repeats"] = [_finite(v) for v in self.floor_repeats]
         return data
+
+
+def figure_from_dict(data: Mapping[str, Any]) -> Figure:
+    """A :class:`Figure` as :meth:`Figure.to_dict` wrote it (null numbers back to NaN)."""
+    target = data.get("target")
+    return Figure(
+        key=str(data["key"]),
+        label=str(data["label"]),
+        value=_number(data.get("value")),
+        floor=_number(data.get("floor")),
+        unit=str(data["unit"]),
+        floor_label=str(data.get("floor_label", "")),
+        target=None if not target else Target(target["kind"], float(target["limit"])),
+        repeats=tuple(_number(v) for v in data.get("repeats") or ()),
+        floor_repeats=tuple(_number(v) for v in data.get("floor_repeats") or ()),
+        note=str(data.get("note", "")),
+    )
+
+
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)
 
 
 def figure(
@@ -277,6 +298,48 @@ class BenchResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+
+    def keeping(self, earlier: Mapping[str, Any]) -> BenchResult:
+        """This run's figures, plus those of an earlier run's JSON (``performance.json``) that this one did not
+        measure again, each kept figure's note saying when it was measured; likewise LangChain and scale."""
+        when = str((earlier.get("machine") or {}).get("date", "an earlier run"))
+        measured = {f.key for f in self.figures}
+        kept = []
+        for data in (earlier.get("figures") or {}).values():
+            if data.get("key") in measured:
+                continue
+            old = figure_from_dict(data)
+            note = f"{old.note} (measured {when})" if old.note else f"measured {when}"
+            kept.append(replace(old, note=note))
+        comparison = self.comparison
+        if comparison is None and earlier.get("langchain"):
+            c = earlier["langchain"]
+            comparison = Comparison(
+                questions=int(c["questions"]),
+                scored=int(c["scored"]),
+                ours={k: _number(v) for k, v in c["ours"].items()},
+                langchain={k: _number(v) for k, v in c["langchain"].items()},
+                versions=dict(c.get("versions") or {}),
+                setup=f"{c.get('setup', '')} (Measured {when}.)",
+            )
+        notes = list(self.notes)
+        kept_langchain = comparison is not None and self.comparison is None
+        if kept or kept_langchain or (self.scale is None and earlier.get("scale")):
+            notes.append(f"Figures not measured in this run are kept from the run of {when}, and say so.")
+        order = [f.key for f in self.figures] + [f.key for f in kept]
+        earlier_order = list((earlier.get("figures") or {}).keys())
+        by_key = {f.key: f for f in [*self.figures, *kept]}
+        # In the order the runner writes them (an earlier full run's order), new keys last.
+        keys = [k for k in earlier_order if k in by_key] + [k for k in order if k not in earlier_order]
+        return BenchResult(
+            machine=self.machine,
+            settings=self.settings,
+            figures=[by_key[k] for k in keys],
+            comparison=comparison,
+            extra=self.extra,
+            notes=notes,
+            scale=self.scale if self.scale is not None else earlier.get("scale"),
+        )
 
 
 def render_markdown(result: BenchResult) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -132,30 +134,72 @@ class Lexicon:
             found.append(word)
         return found
 
-    def matches(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The rows that hold any of the (already tokenized) query words, ascending, and their BM25 scores.
+    def matches(self, tokens: list[str]) -> Matches:
+        """The BM25 scores of a (tokenized) query: positive for the rows that hold one of its words, 0 elsewhere.
 
-        Every other row scores 0. A word given twice counts twice, as in bm25s.
+        A word given twice counts twice, as in bm25s.
         """
         cols = [self._columns[t] for t in tokens if t in self.vocabulary]
         if not cols:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+            return Matches(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         scores = self._bm25.scores
         data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
-        rows = np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in cols])
-        values = np.concatenate([data[indptr[c] : indptr[c + 1]] for c in cols])
-        if rows.size * ROWS_PER_POSTING_TO_SORT <= self.size:  # few postings: sum them by sorting
+        postings = sum(int(indptr[c + 1] - indptr[c]) for c in cols)
+        if postings * ROWS_PER_POSTING_TO_SORT <= self.size:  # few postings: sum them by sorting
+            rows = np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in cols])
+            values = np.concatenate([data[indptr[c] : indptr[c + 1]] for c in cols])
             found, inverse = np.unique(rows, return_inverse=True)
             totals = np.bincount(inverse, weights=values, minlength=found.size)
-            return found.astype(np.int64, copy=False), totals.astype(np.float32)
-        every = np.bincount(rows, weights=values, minlength=self.size)  # many: one buffer over all rows
-        found = np.flatnonzero(every)
-        return found.astype(np.int64, copy=False), every[found].astype(np.float32)
+            return Matches(found.astype(np.int64, copy=False), totals.astype(np.float32))
+        every = np.zeros(self.size, dtype=np.float32)  # many: one buffer over all rows, as bm25s sums them
+        for c in cols:
+            np.add.at(every, indices[indptr[c] : indptr[c + 1]], data[indptr[c] : indptr[c + 1]])
+        return Matches(None, every)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for the (already tokenized) query (for tests and tools; answering uses
         :meth:`matches`)."""
-        result = np.zeros(self.size, dtype=np.float32)
-        rows, values = self.matches(tokens)
-        result[rows] = values
-        return result
+        return self.matches(tokens).at(range(self.size))
+
+
+@dataclass(frozen=True)
+class Matches:
+    """One query's BM25 scores: ``scores[i]`` is row ``rows[i]``'s (rows ascending, every other row scores 0),
+    or, when ``rows`` is None, ``scores`` holds every row's."""
+
+    rows: np.ndarray | None
+    scores: np.ndarray
+
+    def top(self, k: int) -> np.ndarray:
+        """The ``k`` rows with the highest positive scores; among equal scores the lower rows."""
+        positions = top_positions(self.scores, k)
+        return positions if self.rows is None else self.rows[positions]
+
+    def at(self, wanted: Iterable[int]) -> np.ndarray:
+        """The scores of the ``wanted`` rows (0 for a row that holds none of the words)."""
+        rows = np.fromiter(wanted, dtype=np.int64)
+        if self.rows is None:
+            result: np.ndarray = self.scores[rows]
+            return result
+        if not self.rows.size:
+            return np.zeros(rows.size, dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.rows, rows), self.rows.size - 1)
+        return np.where(self.rows[at] == rows, self.scores[at], np.float32(0)).astype(np.float32)
+
+
+def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest positive ``scores``, ties broken towards the lower position.
+
+    One selection pass (``argpartition``), plus one to find the ties at the
+    k-th score, so its cost does not depend on the order ties come in.
+    """
+    if k <= 0 or not scores.size:
+        return np.empty(0, dtype=np.int64)
+    if scores.size > k:
+        best = np.argpartition(-scores, k - 1)[:k]
+        kth = scores[best].min()
+        if kth > 0:
+            above = best[scores[best] > kth]
+            tied = np.flatnonzero(scores == kth)[: k - above.size]
+            return np.sort(np.concatenate([above, tied])).astype(np.int64, copy=False)
+    return np.flatnonzero(scores > 0).astype(np.int64, copy=False)
