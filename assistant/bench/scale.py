@@ -212,7 +212,7 @@ def _bm25_rows(sizes: Sequence[int], n_queries: int, seed: int, say: Callable[[s
             found = lexicon.matches(tokens)
             found.top(K)
             seconds.append(time.perf_counter() - start)
-            matched.append(found.scores.size if found.rows is None else found.rows.size)
+            matched.append(int(np.count_nonzero(found.scores)) if found.rows is None else found.rows.size)
         row = {
             "n": n,
             "build_s": round(build_s, 3),
