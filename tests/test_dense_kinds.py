@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
@@ -153,13 +154,10 @@ def test_an_empty_ivf_index() -> None:
 
 
 def _rss_anon_mb() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    from assistant.bench.latency import proc_status_mib
+
+    value = proc_status_mib("RssAnon")
+    return None if math.isnan(value) else value
 
 
 @pytest.mark.parametrize("kind", KINDS)

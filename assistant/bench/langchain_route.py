@@ -18,13 +18,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..corpus import load_corpus
 from ..embedding import resolve_model_path
 from ..evaluation import Item, contains_any
+from ..index.records import installed_versions
 from .latency import now
 from .report import p50_p95
 
@@ -43,13 +43,7 @@ SETUP = (
 
 
 def versions() -> dict[str, str]:
-    found = {}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
+    return installed_versions(PACKAGES)
 
 
 def available() -> str | None:

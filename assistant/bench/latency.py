@@ -349,15 +349,20 @@ def reset_peak_rss() -> bool:
     return True
 
 
-def vm_hwm_mib() -> float:
-    """VmHWM from /proc/self/status (MiB): the peak since the last :func:`reset_peak_rss`; NaN where absent."""
+def proc_status_mib(field: str) -> float:
+    """A ``kB`` field of /proc/self/status in MiB (NaN where there is no such file or field)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def vm_hwm_mib() -> float:
+    """VmHWM (MiB): the peak resident memory since the last :func:`reset_peak_rss`; NaN where absent."""
+    return proc_status_mib("VmHWM")
 
 
 def build_child(mode: str, corpus_dir: Path, work_dir: Path) -> dict[str, Any]:

@@ -28,12 +28,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..index.records import installed_versions
 from . import latency
-from .report import BenchResult, Comparison, Target, figure, median, render_markdown
+from .report import BenchResult, Comparison, Figure, Target, figure, median, render_markdown
 
 if TYPE_CHECKING:
     from ..core import Assistant
@@ -110,11 +110,7 @@ def machine_facts() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    for name in LIBRARIES:
-        try:
-            facts["versions"][name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
+    facts["versions"] = installed_versions(LIBRARIES)
     return facts
 
 
@@ -211,27 +207,24 @@ def _ask(
     for r in range(options.repeats):
         runs.append(latency.ask_and_bare(assistant, questions, texts))
         say(f"ask: repeat {r + 1}/{options.repeats}: p50 {runs[-1]['ask_p50']:.1f} ms, bare {runs[-1]['bare_p50']:.1f}")
-    floor = "MiniLM + e5, one question"
-    result.figures += [
-        figure(
-            "ask_p50",
-            "ask() p50",
-            [x["ask_p50"] for x in runs],
-            [x["bare_p50"] for x in runs],
-            unit="ms",
-            floor_label=floor,
-            target=ASK_TARGET,
-        ),
-        figure(
-            "ask_p95",
-            "ask() p95",
-            [x["ask_p95"] for x in runs],
-            [x["bare_p95"] for x in runs],
-            unit="ms",
-            floor_label=floor,
-        ),
-    ]
+    result.figures += _latency_figures("ask", "ask() p{q}", runs, ASK_TARGET)
     result.extra["ask_runs"] = runs
+
+
+def _latency_figures(key: str, label: str, runs: list[dict[str, float]], target: Target) -> list[Figure]:
+    """p50 (held to ``target``) and p95 of ``key`` against the bare calls timed with it; ``label`` has a ``{q}``."""
+    return [
+        figure(
+            f"{key}_p{q}",
+            label.format(q=q),
+            [x[f"{key}_p{q}"] for x in runs],
+            [x[f"bare_p{q}"] for x in runs],
+            unit="ms",
+            floor_label="MiniLM + e5, one question",
+            target=target if q == 50 else None,
+        )
+        for q in (50, 95)
+    ]
 
 
 def _server(assistant: Assistant, options: BenchOptions) -> Any:
@@ -266,27 +259,8 @@ def _http(
                         f"http: repeat {r + 1}: {n} clients {loads[n][-1]['answers_per_s']:.1f} answers/s "
                         f"(bare batched {floors[-1]:.1f} questions/s)"
                     )
-    floor = "MiniLM + e5, one question"
     if single:
-        result.figures += [
-            figure(
-                "http_p50",
-                "/api/ask p50, 1 client",
-                [x["http_p50"] for x in single],
-                [x["bare_p50"] for x in single],
-                unit="ms",
-                floor_label=floor,
-                target=HTTP_TARGET,
-            ),
-            figure(
-                "http_p95",
-                "/api/ask p95, 1 client",
-                [x["http_p95"] for x in single],
-                [x["bare_p95"] for x in single],
-                unit="ms",
-                floor_label=floor,
-            ),
-        ]
+        result.figures += _latency_figures("http", "/api/ask p{q}, 1 client", single, HTTP_TARGET)
         result.extra["http_runs"] = single
     for n in options.clients if floors else ():
         runs = loads[n]

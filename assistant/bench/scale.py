@@ -33,13 +33,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..index.dense import EXACT_MAX, IVFDense, build_dense, choose_kind
+from ..index.records import installed_versions
+from .latency import proc_status_mib
 from .synthetic import synthetic_sentences, synthetic_vectors
 
 __all__ = ["DEFAULT_BM25_MAX", "K", "plot_scale", "recall_at_k", "rss_mb", "scale_bench"]
@@ -59,24 +60,13 @@ def rss_mb() -> float:
     try:
         import psutil
     except ImportError:
-        return _proc_status_mb("VmRSS")
+        return proc_status_mib("VmRSS")
     return float(psutil.Process().memory_info().rss) / 2**20
-
-
-def _proc_status_mb(field: str) -> float:
-    """A ``kB`` field of /proc/self/status in MB (NaN where there is no such file or field)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def _memory() -> dict[str, float]:
     """Total resident memory, and the part that is anonymous (heap; not file pages mapped from the index)."""
-    return {"rss_mb": round(rss_mb(), 1), "rss_anon_mb": round(_proc_status_mb("RssAnon"), 1)}
+    return {"rss_mb": round(rss_mb(), 1), "rss_anon_mb": round(proc_status_mib("RssAnon"), 1)}
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
@@ -228,13 +218,9 @@ def _bm25_rows(sizes: Sequence[int], n_queries: int, seed: int, say: Callable[[s
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in ("faiss-cpu", "numpy", "bm25s", "psutil"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    names = ("faiss-cpu", "numpy", "bm25s", "psutil")
+    found = installed_versions(names)
+    return {name: found.get(name, "not installed") for name in names}
 
 
 def scale_bench(

@@ -31,7 +31,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,7 @@ from .records import (
     IndexedSpan,
     chunker_fingerprint,
     index_files,
+    installed_versions,
     sha256_file,
 )
 from .store import (
@@ -84,13 +84,8 @@ logger = logging.getLogger(__name__)
 
 
 def _library_versions() -> dict[str, str]:
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    found = installed_versions(LIBRARIES)
+    return {name: found.get(name, "not installed") for name in LIBRARIES}
 
 
 #: Temporary names in the index folder: ``.<name>.<random>.tmp`` files and ``.bm25-<random>`` folders.

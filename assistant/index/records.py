@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -86,6 +87,17 @@ class IndexedSpan:
     span: Span
     stance: str | None = None
     context: tuple[int, int] | None = None
+
+
+def installed_versions(names: Iterable[str]) -> dict[str, str]:
+    """The installed version of each named distribution; those not installed are left out."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
 
 
 def index_files(*, second: bool) -> frozenset[str]:
