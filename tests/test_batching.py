@@ -217,9 +217,11 @@ def test_wrapped_models_give_the_unwrapped_vectors(exact: bool) -> None:
     for i in range(len(QUESTIONS)):
         np.testing.assert_allclose(np.asarray(vectors[i]), expected[i : i + 1], atol=1e-6)
         np.testing.assert_allclose(np.asarray(queries[i]), expected[i : i + 1], atol=1e-6)
-    # e5 gets one call for the 8 questions; MiniLM too, or, when exact, 8 calls of one on the batcher's thread.
-    assert second.sizes == [len(QUESTIONS)]
+    # MiniLM gets one call for the 8 questions (its window waits for them all), or, when exact, 8
+    # calls of one. e5 has no window: its calls take what queued meanwhile, all 8 questions in all.
     assert main.sizes == ([1] * len(QUESTIONS) if exact else [len(QUESTIONS)])
+    assert sum(second.sizes) == len(QUESTIONS)
+    assert [b.window for b in group.batchers] == [0.0 if exact else 2.0, 0.0]
     # Bulk work (an index build) goes straight to the model.
     main.sizes.clear()
     embedder.embed(QUESTIONS, show_progress_bar=True)
@@ -262,13 +264,50 @@ def test_every_model_call_of_an_app_runs_on_one_thread() -> None:
     group.close()
 
 
-def test_the_model_thread_hands_back_results_and_errors() -> None:
+def test_batchers_sharing_a_model_thread_get_their_rows_and_errors_on_it() -> None:
     models = ModelThread()
-    np.testing.assert_array_equal(models.run(Numbers(), ["3"]), [[3, 6]])
+    where: list[int] = []
+
+    def numbers(fail: bool) -> Callable[[list[str]], np.ndarray]:
+        def fn(texts: list[str]) -> np.ndarray:
+            where.append(threading.get_ident())
+            return Numbers(fail=lambda t: fail)(texts)
+
+        return fn
+
+    good = MicroBatcher(numbers(False), window=0.0, runner=models)
+    bad = MicroBatcher(numbers(True), window=0.0, runner=models)
+    assert not models.running and not good.running
+    np.testing.assert_array_equal(good(["3"]), [[3, 6]])
     with pytest.raises(ValueError, match="the model failed"):
-        models.run(Numbers(fail=lambda texts: True), ["1"])
+        bad(["1"])
+    np.testing.assert_array_equal(good(["4"]), [[4, 8]])  # the thread lives on
+    assert models.running and good.running and bad.running
+    assert len(set(where)) == 1 and where[0] != threading.get_ident()
+    assert good._thread is None and bad._thread is None  # no worker of their own
     models.close()
     models.close()  # twice is fine
+    assert not good.running
+    np.testing.assert_array_equal(bad.__class__(numbers(False), window=0.0, runner=models)(["2"]), [[2, 4]])
+    models.close()
+
+
+def test_a_ready_batch_goes_first_while_another_batchers_window_is_open() -> None:
+    """One worker, two batchers: a long window on one does not hold up the other's ready request."""
+    models = ModelThread()
+    slow_window = MicroBatcher(Numbers(), window=30.0, runner=models, name="waits")
+    no_window = MicroBatcher(Numbers(), window=0.0, runner=models, name="goes")
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(slow_window, ["1"])  # its window stays open: no peers hint, never full
+        time.sleep(0.05)
+        start = time.monotonic()
+        np.testing.assert_array_equal(no_window(["2"]), [[2, 4]])
+        assert time.monotonic() - start < 10.0
+        assert not waiting.done()
+        slow_window.close()  # fails the request still waiting for company
+        with pytest.raises(BatcherClosed):
+            waiting.result(5)
+    models.close()
 
 
 def test_one_at_a_time_stacks_single_calls() -> None:
