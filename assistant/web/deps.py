@@ -2,7 +2,9 @@
 
 Routes declare what they need with these ``Annotated`` types, e.g.
 ``def route(assistant: AssistantDep)``; the values live on ``app.state``, set
-by :func:`assistant.web.app.build_app`.
+by :func:`assistant.web.app.build_app`. Each only reads ``app.state``, so each is
+``async``: FastAPI would run a plain function on a thread of its pool, a round trip
+per dependency per request.
 """
 
 from __future__ import annotations
@@ -17,22 +19,22 @@ from ..settings import Settings
 from .readiness import Readiness
 
 
-def get_readiness(request: Request) -> Readiness:
+async def get_readiness(request: Request) -> Readiness:
     readiness: Readiness = request.app.state.readiness
     return readiness
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_feedback(request: Request) -> LazyStore:
+async def get_feedback(request: Request) -> LazyStore:
     feedback: LazyStore = request.app.state.feedback
     return feedback
 
 
-def get_assistant(readiness: Annotated[Readiness, Depends(get_readiness)]) -> Assistant:
+async def get_assistant(readiness: Annotated[Readiness, Depends(get_readiness)]) -> Assistant:
     """The loaded assistant, or a 503 (:class:`~assistant.web.readiness.NotReady`) while it loads."""
     return readiness.require()
 

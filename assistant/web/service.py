@@ -1,12 +1,14 @@
 """What every entrance calls to answer a question: the JSON API and the chat page alike.
 
-``/api/ask`` and the Gradio chat both call :func:`answer` (looked up on this
-module at call time), so whatever is added here (logging, limits, a feedback
-store keyed by ``Answer.id``) applies to both.
+The Gradio chat calls :func:`answer` and ``/api/ask`` its async twin
+:func:`answer_json`; both run :func:`answered` (looked up on this module at
+call time) on the same pool, so whatever is added there (logging, limits, a
+feedback store keyed by ``Answer.id``) applies to both.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
@@ -77,15 +79,46 @@ def answer(
     fails never fails the answer.
     """
     assistant = readiness.require()
-    future = _WORKERS.submit(_ask, assistant, question, history)
+    future = _WORKERS.submit(answered, assistant, question, history, feedback)
     try:
-        result = future.result(timeout=assistant.settings.request_timeout)
+        return future.result(timeout=assistant.settings.request_timeout)
     except FutureTimeout:
         future.cancel()
         raise TooSlow(TOO_SLOW) from None
+
+
+async def answer_json(
+    readiness: Readiness, question: str, history: Sequence[str] | None = None, feedback: LazyStore | None = None
+) -> str:
+    """:func:`answer`, awaited, as the JSON of :class:`~assistant.schemas.AnswerOut`, for the event loop.
+
+    The event loop hands the question straight to the answer pool and is free
+    until the answer comes; the JSON is made on the pool's thread too. The same
+    errors as :func:`answer`.
+    """
+    assistant = readiness.require()
+    future = _WORKERS.submit(_answered_json, assistant, question, history, feedback)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), assistant.settings.request_timeout)
+    except TimeoutError:
+        future.cancel()
+        raise TooSlow(TOO_SLOW) from None
+
+
+def answered(assistant: Assistant, question: str, history: Sequence[str] | None, feedback: LazyStore | None) -> Answer:
+    """The job every entrance runs on the answer pool: the answer, remembered for feedback when there is a store."""
+    result = _ask(assistant, question, history)
     if feedback is not None:
         _remember(feedback, result)
     return result
+
+
+def _answered_json(
+    assistant: Assistant, question: str, history: Sequence[str] | None, feedback: LazyStore | None
+) -> str:
+    from ..schemas import AnswerOut
+
+    return AnswerOut.from_answer(answered(assistant, question, history, feedback)).model_dump_json()
 
 
 def _remember(feedback: LazyStore, result: Answer) -> None:

@@ -445,3 +445,20 @@ def test_the_page_says_what_the_source_is_about(page: Any, fake_live_server: str
     assert page.title() == f"Ask “{TITLE}”"
     assert page.locator(".qa-header h1").inner_text() == f"Ask “{TITLE}”"
     assert wording.topic in page.locator("#chat").inner_text()
+
+
+def test_the_mounted_chat_queue_polls_every_10_ms_not_every_1(fake_assistant: Assistant) -> None:
+    from starlette.routing import Mount
+
+    from assistant.web.app import build_app
+    from assistant.web.ui import QUEUE_POLL_SECONDS, quieten_queue
+
+    app = build_app(fake_assistant, ui=True)
+    (gradio_app,) = [r.app for r in app.routes if isinstance(r, Mount) and hasattr(r.app, "get_blocks")]
+    assert gradio_app.get_blocks()._queue.sleep_when_free == QUEUE_POLL_SECONDS == 0.01
+
+    class Renamed:
+        _queue = object()  # a Gradio whose queue lost the attribute
+
+    with pytest.raises(RuntimeError, match="sleep_when_free"):
+        quieten_queue(Renamed())

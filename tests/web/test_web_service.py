@@ -1,6 +1,6 @@
 """One service behind every entrance, one wire shape, one id per answer.
 
-``/api/ask`` and the Gradio chat both answer through ``assistant.web.service.answer``;
+``/api/ask`` and the Gradio chat both answer through ``assistant.web.service.answered``;
 the answer's JSON, its OpenAPI schema and ``Answer.to_dict()`` all come from
 ``assistant.schemas.AnswerOut``; and every answer carries a fresh id, the same
 in its JSON and in the chat's HTML.
@@ -24,7 +24,6 @@ from assistant.core import Assistant
 from assistant.errors import QuestionError
 from assistant.schemas import AnswerOut, PassageContext, SnippetOut
 from assistant.web.app import build_app
-from assistant.web.readiness import Readiness
 from assistant.web.routes import ask
 from assistant.web.ui import answer_id_class
 
@@ -38,14 +37,14 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
 def service_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Answer]]:
     """Every call of the service function, with the answer it returned (it still answers as before)."""
     calls: list[tuple[str, Answer]] = []
-    original = assistant.web.service.answer
+    original = assistant.web.service.answered
 
-    def recording(readiness: Readiness, question: str, *args: Any) -> Answer:
-        answer = original(readiness, question, *args)
+    def recording(served: Assistant, question: str, *args: Any) -> Answer:
+        answer = original(served, question, *args)
         calls.append((question, answer))
         return answer
 
-    monkeypatch.setattr(assistant.web.service, "answer", recording)
+    monkeypatch.setattr(assistant.web.service, "answered", recording)
     return calls
 
 
@@ -90,10 +89,10 @@ def test_the_api_and_the_chat_call_the_same_service_function(
 
 
 def test_what_the_service_refuses_is_refused_on_both_paths(http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(readiness: Readiness, question: str, *args: Any) -> Answer:
+    def refuse(served: Assistant, question: str, *args: Any) -> Answer:
         raise QuestionError("Refused by the service.")
 
-    monkeypatch.setattr(assistant.web.service, "answer", refuse)
+    monkeypatch.setattr(assistant.web.service, "answered", refuse)
     api = http.post("/api/ask", json={"question": QUESTION})
     assert api.status_code == 422 and api.json() == {"error": "Refused by the service."}
     event = chat(http, QUESTION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from ...schemas import AnswerOut, AskRequest
 from .. import service
@@ -13,9 +14,12 @@ router = APIRouter(tags=["api"])
 
 
 @router.post("/api/ask", response_model=AnswerOut, responses=ERRORS)
-def ask(request: AskRequest, readiness: ReadinessDep, feedback: FeedbackDep) -> AnswerOut:
+async def ask(request: AskRequest, readiness: ReadinessDep, feedback: FeedbackDep) -> Response:
     """Answer a question with verbatim quotes from the source, each with its document and offsets.
 
     ``history`` (the reader's earlier questions, oldest first) lets a follow-up lean on them.
     """
-    return AnswerOut.from_answer(service.answer(readiness, request.question, request.history, feedback))
+    # The answer's JSON is made on the answer's own thread (service.answer_json), so the event
+    # loop neither waits on a thread of its own pool nor serialises it again here.
+    body = await service.answer_json(readiness, request.question, request.history, feedback)
+    return Response(body, media_type="application/json")
