@@ -262,6 +262,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # one answer folds its question in several places
 def normalise(text: str) -> str:
     """Fold a question into lower-case plain words separated by single spaces, padded with a space each side."""
     text = unicodedata.normalize("NFKC", text).lower()
@@ -764,12 +765,13 @@ _NOT_FATIGUE = re.compile(
 _LEGS_ONLY_AFTER_EXERTION = frozenset({"legs"})
 
 
-def _symptoms_in(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # the question as typed and as corrected are often the same text
+def _symptoms_in(text: str) -> frozenset[str]:
     folded = _NEGATED.sub(" none ", normalise(text))
     found = {symptom for symptom in SYMPTOMS if symptom.found_in(folded)}
     if _AFTER_EXERTION.search(folded) and not _NOT_FATIGUE.search(folded):
         found = {s for s in found if s.key not in _LEGS_ONLY_AFTER_EXERTION}
-    return {symptom.name for symptom in found}
+    return frozenset(symptom.name for symptom in found)
 
 
 def red_flags(text: str, *more_texts: str) -> list[str]:
