@@ -5,9 +5,14 @@ numbers or text, so all of it is tested on tiny fixed inputs
 (``tests/test_bench.py``). :mod:`assistant.bench.runner` does the measuring.
 
 A :class:`Figure` is one measure next to its floor, the same work done by the
-bare models: ``ratio`` is ``value / floor``, and its :class:`Target` says
-whether it passes (at most a ratio, at least a ratio, or at most some
-milliseconds over the floor).
+bare models, and its :class:`Target` says whether it passes (at most a ratio,
+at least a ratio, or at most some milliseconds over the floor). Every repeat
+measures ours and its floor back to back, so the comparison is made within
+each repeat: ``ratio`` (and ``over``) is the median of the repeats' own
+ratios (differences). The machine's speed drifts between repeats by more than
+the effects measured (the same bare calls took 25 to 38 ms in one run), and
+a ratio of two medians would mix one repeat's ours with another's floor.
+``value`` and ``floor`` are each the median of their repeats, for reading.
 """
 
 from __future__ import annotations
@@ -60,15 +65,18 @@ class Target:
     limit: float
 
     def met(self, value: float, floor: float) -> bool | None:
-        """True or False, or None when a number is missing."""
+        """True or False for one value against one floor, or None when a number is missing."""
         if math.isnan(value) or math.isnan(floor):
             return None
+        return self.met_by(ratio(value, floor), value - floor)
+
+    def met_by(self, ratio_: float, over: float) -> bool | None:
+        """True or False for a ratio to the floor and an excess over it, or None when the one judged is missing."""
         if self.kind == "max_over":
-            return value <= floor + self.limit
-        r = ratio(value, floor)
-        if math.isnan(r):
+            return None if math.isnan(over) else over <= self.limit
+        if math.isnan(ratio_):
             return None
-        return r <= self.limit if self.kind == "max_ratio" else r >= self.limit
+        return ratio_ <= self.limit if self.kind == "max_ratio" else ratio_ >= self.limit
 
     def text(self, unit: str) -> str:
         if self.kind == "max_ratio":
@@ -94,12 +102,27 @@ class Figure:
     note: str = ""
 
     @property
+    def pairs(self) -> list[tuple[float, float]]:
+        """Each repeat with the floor measured in the same repeat; empty unless there are as many of each."""
+        if not self.repeats or len(self.repeats) != len(self.floor_repeats):
+            return []
+        return [(v, f) for v, f in zip(self.repeats, self.floor_repeats, strict=True) if not math.isnan(v + f)]
+
+    @property
     def ratio(self) -> float:
-        return ratio(self.value, self.floor)
+        """The median of the repeats' own ratios to their floors (of the two medians when not paired)."""
+        pairs = self.pairs
+        return median(ratio(v, f) for v, f in pairs) if pairs else ratio(self.value, self.floor)
+
+    @property
+    def over(self) -> float:
+        """The median of the repeats' own excess over their floors (of the two medians when not paired)."""
+        pairs = self.pairs
+        return median(v - f for v, f in pairs) if pairs else self.value - self.floor
 
     @property
     def passed(self) -> bool | None:
-        return self.target.met(self.value, self.floor) if self.target is not None else None
+        return self.target.met_by(self.ratio, self.over) if self.target is not None else None
 
     def mark(self) -> str:
         if self.target is None:
@@ -110,6 +133,8 @@ class Figure:
         data = asdict(self)
         data["target"] = None if self.target is None else {**asdict(self.target), "text": self.target.text(self.unit)}
         data["ratio"] = _finite(self.ratio)
+        data["over"] = _finite(self.over)
+        data["ratio_of_medians"] = _finite(ratio(self.value, self.floor))
         data["passed"] = self.passed
         data["value"] = _finite(self.value)
         data["floor"] = _finite(self.floor)
@@ -192,7 +217,7 @@ def format_ratio(value: float, target: Target | None = None) -> str:
 
 
 def figures_table(figures: Sequence[Figure]) -> str:
-    """The Markdown table: measure, ours, floor, ratio, target, pass/fail."""
+    """The Markdown table: measure, ours, floor, ratio (or excess, for a ``max_over`` target), target, pass/fail."""
     lines = [
         "| measure | ours | floor (bare models) | ratio | target | result |",
         "|---|---:|---|---:|---|---|",
@@ -206,7 +231,10 @@ def figures_table(figures: Sequence[Figure]) -> str:
             notes.append(f"{_superscript(len(notes) + 1)} {f.label}: {f.note}")
             label = f"{f.label} {_superscript(len(notes))}"
         value = format_number(f.value, f.unit)
-        shown = format_ratio(f.ratio, f.target)
+        if f.target is not None and f.target.kind == "max_over":
+            shown = "n/a" if math.isnan(f.over) else f"{f.over:+.1f} {f.unit}"
+        else:
+            shown = format_ratio(f.ratio, f.target)
         lines.append(f"| {label} | {value} | {floor} | {shown} | {target} | {f.mark()} |")
     if notes:
         lines += ["", *notes]
@@ -351,7 +379,11 @@ def render_markdown(result: BenchResult) -> str:
         "",
         "Written by `assistant bench` (do not edit by hand; run it again). Every figure is the median over "
         f"{s.get('repeats', '?')} repeats and stands next to its floor: the same work done by the bare models "
-        "in the same run, on the same (processed) questions, so the ratio says what the assistant adds.",
+        "in the same run, on the same (processed) questions, so the ratio says what the assistant adds. "
+        "Each repeat measures both back to back, and the ratio (or, for the HTTP latency, the excess over "
+        "the floor) is the median of the repeats' own: the machine's speed drifts between repeats by more "
+        "than the differences measured. `performance.json` has every repeat, and the ratio of the two "
+        "medians too (`ratio_of_medians`).",
         "",
         f"- Date: {m.get('date', '?')}",
         f"- Machine: {m.get('cpus', '?')} CPUs ({m.get('cpu_model', '?')}), {m.get('memory_gib', '?')} GiB, "
