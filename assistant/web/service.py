@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import AssistantError
 from ..feedback import LazyStore, span_id
+from ..schemas import AnswerOut
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -116,8 +117,6 @@ def answered(assistant: Assistant, question: str, history: Sequence[str] | None,
 def _answered_json(
     assistant: Assistant, question: str, history: Sequence[str] | None, feedback: LazyStore | None
 ) -> str:
-    from ..schemas import AnswerOut
-
     return AnswerOut.from_answer(answered(assistant, question, history, feedback)).model_dump_json()
 
 
