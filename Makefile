@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: run test setup index lint unit browser-deps eval clean
+.PHONY: run test setup index lint unit browser-deps eval bench clean
 
 run: index
 	$(BIN)/python app.py
@@ -43,6 +43,10 @@ lint: setup
 
 eval: index
 	$(BIN)/assistant eval
+
+# Speed against the bare models (docs/PERFORMANCE.md); e.g. make bench BENCH_ARGS="--parts http --out /tmp/b".
+bench: index
+	$(BIN)/assistant bench $(BENCH_ARGS)
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 browser-deps:
