@@ -86,16 +86,15 @@ class ModelThread:
     second thread had called the models too. Calling them from this one thread
     keeps a single team.
 
-    The thread is also the batchers' worker (:class:`MicroBatcher` with
-    ``runner``): of the batches that are ready (full, everyone in, or the
-    window over) it runs the fullest, then the oldest, and otherwise waits for
-    the nearest window to close. Under load the fullest-first order matters:
-    the answers of one batch come back together, and the few that lag behind
-    them would otherwise each get a call of their own (MiniLM costs 11.7 ms a
-    question alone, 4.0 in a batch of 16). So a question goes from its caller to the model and back in two
-    thread switches, not four through a batcher's worker in between.
-    Starts on the first request; :meth:`close` stops it (a later request
-    starts a new one).
+    The thread is also its batchers' worker, so a question goes from its
+    caller to the model and back in two thread switches, not four through a
+    worker in between. Of the batches that are ready (full, everyone in, or
+    the window over) it runs the fullest, then the oldest, and otherwise waits
+    for the nearest window to close. Under load the fullest-first order
+    matters: the answers of one batch come back together, and the few that
+    lag behind them would otherwise each get a call of their own (MiniLM costs
+    11.7 ms a question alone, 4.0 in a batch of 16). Starts on the first
+    request; :meth:`close` stops it (a later request starts a new one).
     """
 
     def __init__(self, name: str = "models") -> None:
@@ -118,7 +117,25 @@ class ModelThread:
         self.cond.notify_all()
 
     def _run(self, generation: int) -> None:
-        _serve(self._batchers, self.cond, lambda: self._generation != generation)
+        """The loop: the next ready batch, its call, again; until ``close``."""
+        while (taken := self._next(generation)) is not None:
+            batcher, batch = taken
+            batcher._call(batch)
+
+    def _next(self, generation: int) -> tuple[MicroBatcher, list[_Request]] | None:
+        """The fullest ready batch (then the oldest), once there is one; None once closed."""
+        with self.cond:
+            while self._generation == generation:
+                waiting = [b for b in self._batchers if b._pending]
+                ready = [b for b in waiting if b._ready()]
+                if ready:
+                    # The fullest first (then the oldest): a call costs less a question the more it
+                    # holds, and a smaller batch goes on gathering while the larger one runs.
+                    batcher = min(ready, key=lambda b: (-min(b._queued, b.max_batch), b._pending[0].arrived))
+                    return batcher, batcher._take()
+                # Wait for a request, or for the nearest window to close.
+                self.cond.wait(min(b._left() for b in waiting) if waiting else None)
+            return None
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Stop the thread once the call in progress (if any) is done."""
@@ -135,26 +152,6 @@ class ModelThread:
         return thread is not None and thread.is_alive()
 
 
-def _serve(batchers: Sequence[MicroBatcher], cond: threading.Condition, stopped: Callable[[], bool]) -> None:
-    """A worker's loop: a ready batch of ``batchers`` (the fullest, then the oldest), its call, again; until stopped."""
-    while True:
-        with cond:
-            while True:
-                if stopped():
-                    return
-                waiting = [b for b in batchers if b._pending]
-                ready = [b for b in waiting if b._ready()]
-                if ready:
-                    # The fullest first (then the oldest): a call costs less a question the more it
-                    # holds, and a smaller batch goes on gathering while the larger one runs.
-                    batcher = min(ready, key=lambda b: (-min(b._queued, b.max_batch), b._pending[0].arrived))
-                    batch = batcher._take()
-                    break
-                # Wait for a request, or for the nearest window to close.
-                cond.wait(min(b._left() for b in waiting) if waiting else None)
-        batcher._call(batch)
-
-
 class MicroBatcher:
     """Gathers concurrent calls of ``fn`` on a few texts into one call on many, on one worker thread.
 
@@ -164,8 +161,8 @@ class MicroBatcher:
     more texts than that goes alone, unsplit). ``peers``, when given, tells how
     many callers could be waiting at all; once that many requests are queued
     the window closes at once. With ``runner``, that :class:`ModelThread`
-    (shared with other batchers) is the worker; without, the batcher starts
-    its own. ``clock`` is for tests.
+    (shared with other batchers) is the worker; without, the batcher has one
+    of its own. ``clock`` is for tests.
     """
 
     def __init__(
@@ -184,22 +181,20 @@ class MicroBatcher:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._fn = fn
-        self._runner = runner
+        # Without a runner, a worker of its own: the same loop, serving this batcher alone.
+        self._runner = runner if runner is not None else ModelThread(name)
+        self._own_runner = runner is None
         self.window = window
         self.max_batch = max_batch
         self._peers = peers
         self.name = name
         self._clock = clock
-        self._cond = runner.cond if runner is not None else threading.Condition()
+        self._cond = self._runner.cond
         self._pending: deque[_Request] = deque()
         self._queued = 0  # texts in _pending
-        self._thread: threading.Thread | None = None  # the own worker (no runner)
-        # Each own worker serves one generation; close() moves to the next, and the old worker exits.
-        self._generation = 0
         #: Sizes (in texts) of the calls made, for tests and the benchmark; the last 1000.
         self.batch_sizes: deque[int] = deque(maxlen=1000)
-        if runner is not None:
-            runner.attach(self)
+        self._runner.attach(self)
 
     # --- callers' side ---------------------------------------------------------
 
@@ -212,46 +207,29 @@ class MicroBatcher:
             request.arrived = self._clock()
             self._pending.append(request)
             self._queued += len(request.texts)
-            if self._runner is not None:
-                self._runner._wake()
-            else:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(
-                        target=self._run, args=(self._generation,), name=self.name, daemon=True
-                    )
-                    self._thread.start()
-                self._cond.notify_all()
+            self._runner._wake()
         return request.future.result()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
-        """Stop the own worker after the call in progress; requests still queued get :class:`BatcherClosed`.
+        """Requests still queued get :class:`BatcherClosed`; a worker of its own stops after the call in progress.
 
-        A call after ``close`` starts a new worker. (A runner is stopped by its own ``close``.)
+        A call after ``close`` starts a new worker. (A shared runner is stopped by its own ``close``.)
         """
         with self._cond:
-            thread, self._thread = self._thread, None
-            self._generation += 1
             dropped = list(self._pending)
             self._pending.clear()
             self._queued = 0
-            self._cond.notify_all()
         for request in dropped:
             request.future.set_exception(BatcherClosed(f"{self.name} was closed"))
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        if self._own_runner:
+            self._runner.close(timeout)
 
     @property
     def running(self) -> bool:
-        """Whether a worker (the runner, or this batcher's own) is running."""
-        if self._runner is not None:
-            return self._runner.running
-        thread = self._thread
-        return thread is not None and thread.is_alive()
+        """Whether its worker (the shared runner, or its own) is running."""
+        return self._runner.running
 
-    # --- the worker (``_cond`` held for all but _call) ---------------------------
-
-    def _run(self, generation: int) -> None:
-        _serve([self], self._cond, lambda: self._generation != generation)
+    # --- the worker's side (``_cond`` held for all but _call) --------------------
 
     def _left(self) -> float:
         """Seconds until the window of the oldest queued request closes (not below 0)."""

@@ -256,7 +256,7 @@ def test_every_model_call_of_an_app_runs_on_one_thread() -> None:
     used = threads["main"] | threads["second"]
     assert len(used) == 1 and group.models.running
     assert all(isinstance(c, int) for c in callers) and not used & set(callers)  # not on a caller's thread
-    assert not used & {b._thread.ident for b in group.batchers if b._thread is not None}  # nor a batcher's
+    assert all(b._runner is group.models for b in group.batchers)  # nor a worker of a batcher's own
     group.close()
     assert not group.models.running
     embedder.embed(["again"])  # a later call starts a new one
@@ -284,7 +284,7 @@ def test_batchers_sharing_a_model_thread_get_their_rows_and_errors_on_it() -> No
     np.testing.assert_array_equal(good(["4"]), [[4, 8]])  # the thread lives on
     assert models.running and good.running and bad.running
     assert len(set(where)) == 1 and where[0] != threading.get_ident()
-    assert good._thread is None and bad._thread is None  # no worker of their own
+    assert good._runner is models and bad._runner is models  # no worker of their own
     models.close()
     models.close()  # twice is fine
     assert not good.running
